@@ -1,0 +1,56 @@
+# adamlab — `make book` builds the HTML book, `make test` runs every test.
+# Both create .venv and install requirements.txt + the package on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# nbgrader shells out to `alembic`, and Jupyter finds the kernel on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+ASSIGNMENTS := $(notdir $(wildcard solutions/ex*))
+WORKERS ?= 2
+
+.PHONY: help install book test release grade bench clean
+
+help:
+	@echo "make book     build the HTML book into _build/html"
+	@echo "make test     run the whole test suite (builds the book first)"
+	@echo "make release  regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
+	@echo "make grade    autograde _grading/submitted/, write feedback and _grading/grades.csv"
+	@echo "make bench    measure the performance budget into _bench/"
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e . 2> $(VENV)/pip-install.log \
+	  || { cat $(VENV)/pip-install.log; echo "pip install failed"; exit 1; }
+	@$(BIN)/python -c "import adamlab, torch, nbgrader, jupyter_book, pytest" \
+	  || { echo "install incomplete: see $(VENV)/pip-install.log"; exit 1; }
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W --keep-going
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+test: book
+	$(BIN)/python -m pytest
+
+release: $(STAMP)
+	@for a in $(ASSIGNMENTS); do \
+	  $(BIN)/nbgrader generate_assignment $$a --force --log-level=WARN || exit 1; \
+	done
+	@echo "exercises/ regenerated for: $(ASSIGNMENTS)"
+
+grade: $(STAMP)
+	$(BIN)/python -m adamlab.grading.cli grade --workers $(WORKERS)
+
+bench: $(STAMP)
+	$(BIN)/python -m adamlab.bench --out _bench
+
+clean:
+	rm -rf _build _bench

@@ -1,0 +1,16 @@
+"""adamlab: the helper package of *From SGD to Adam*, an autograded notebook book.
+
+Importing ``adamlab`` is cheap: torch is only loaded by the modules that need it
+(``device``, ``torch_adam``, ``data``, ``training``), so the graders' kernels and
+the NumPy chapters start fast.
+"""
+
+__version__ = "0.1.0"
+__all__ = ["device", "__version__"]
+
+
+def device(verbose: bool = True):
+    """Pick CUDA, then Apple MPS, then the CPU (see :func:`adamlab.device.device`)."""
+    from .device import device as _device
+
+    return _device(verbose=verbose)
