@@ -10,7 +10,7 @@ __all__ = ["device", "__version__"]
 
 
 def device(verbose: bool = True):
-    """Pick CUDA, then Apple MPS, then the CPU (see :func:`adamlab.device.device`)."""
-    from .device import device as _device
+    """Pick CUDA, then Apple MPS, then the CPU (see :func:`adamlab.devices.device`)."""
+    from .devices import device as _device
 
     return _device(verbose=verbose)
