@@ -41,6 +41,7 @@ test: book
 	$(BIN)/python -m pytest
 
 release: $(STAMP)
+	@mkdir -p _grading
 	@for a in $(ASSIGNMENTS); do \
 	  $(BIN)/nbgrader generate_assignment $$a --force --log-level=WARN || exit 1; \
 	done
