@@ -14,14 +14,13 @@ export PYTHONHASHSEED := 0
 ASSIGNMENTS := $(notdir $(wildcard solutions/ex*))
 WORKERS ?= 2
 
-.PHONY: help install book test release grade bench clean
+.PHONY: help install book test release grade clean
 
 help:
 	@echo "make book     build the HTML book into _build/html"
 	@echo "make test     run the whole test suite (builds the book first)"
 	@echo "make release  regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make grade    autograde _grading/submitted/, write feedback and _grading/grades.csv"
-	@echo "make bench    measure the performance budget into _bench/"
 
 install: $(STAMP)
 
@@ -49,9 +48,6 @@ release: $(STAMP)
 
 grade: $(STAMP)
 	$(BIN)/python -m adamlab.grading.cli grade --workers $(WORKERS)
-
-bench: $(STAMP)
-	$(BIN)/python -m adamlab.bench --out _bench
 
 clean:
 	rm -rf _build _bench

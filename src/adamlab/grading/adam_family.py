@@ -25,7 +25,7 @@ ADAM_SETTINGS = (
 def _adam_like(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
                correct_m=True, correct_v=True, eps_inside=False, t_shift=0, one_minus_m=True,
                one_minus_v=True, abs_g=False, lr_twice=False, no_sqrt=False, swap_betas=False,
-               keep_state=False, sign_only=False, unchanged=False, decay="none"):
+               keep_state=False, sign_only=False, unchanged=False, t_fixed=False, decay="none"):
     """Adam (and AdamW with ``decay="decoupled"``) with any one mistake switched on by a flag."""
     if swap_betas:
         beta1, beta2 = beta2, beta1
@@ -33,7 +33,7 @@ def _adam_like(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-
     new_m = beta1 * m + ((1 - beta1) if one_minus_m else 1.0) * g
     sq = np.abs(g) if abs_g else g * g
     new_v = beta2 * v + ((1 - beta2) if one_minus_v else 1.0) * sq
-    tt = t + t_shift
+    tt = 1 if t_fixed else t + t_shift
     with np.errstate(all="ignore"):
         m_hat = new_m / (1 - beta1**tt) if correct_m else new_m
         v_hat = new_v / (1 - beta2**tt) if correct_v else new_v
@@ -52,7 +52,7 @@ def _adam_like(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-
     new_theta = theta.copy() if unchanged else base - update
     if decay == "after":
         new_theta = (theta - update) * (1 - lr * weight_decay)
-    if keep_state:
+    if keep_state or unchanged:
         return new_theta, m.copy(), v.copy()
     return new_theta, new_m, new_v
 
@@ -77,6 +77,8 @@ def _adam_mistakes(**fixed) -> tuple[Mistake, ...]:
         variant("t_minus_one", "t off by one (t − 1 used)",
                 "t is already the 1-based number of this step (t = 1 on the first call): use it as given.",
                 t_shift=-1),
+        variant("t_fixed_at_one", "bias correction always uses t = 1, which is right only on the first step",
+                "Correct with the current step number: m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ).", t_fixed=True),
         variant("missing_one_minus_beta", "(1 − β) factors missing",
                 "Moving averages weight the new term by (1 − β): m = β₁m + (1 − β₁)g, v = β₂v + (1 − β₂)g².",
                 one_minus_m=False, one_minus_v=False),
@@ -99,7 +101,7 @@ def _adam_mistakes(**fixed) -> tuple[Mistake, ...]:
         variant("sign_update", "the update is lr·sign(g), which is right only on the first step",
                 "Adam's first step is ≈ lr·sign(g) because m̂₁ = g₁ and v̂₁ = g₁²; later steps must use "
                 "the moving averages m̂/(√v̂ + ε).", sign_only=True),
-        variant("unchanged", "theta is returned unchanged",
+        variant("unchanged", "theta (and the state) returned unchanged",
                 "Subtract the update: θ − lr·m̂/(√v̂ + ε).", unchanged=True),
     )
 

@@ -173,8 +173,12 @@ def first_departure(expected: Mapping[str, np.ndarray], got: Mapping[str, np.nda
 
 
 def diagnose(contract: Contract, case: Case, got: Mapping[str, np.ndarray]) -> list[Mistake]:
-    """The catalogued mistakes whose rollout on ``case`` reproduces ``got`` (most likely first)."""
-    matches = []
+    """The catalogued mistakes whose rollout on ``case`` reproduces ``got`` (most likely first).
+
+    A mistake that reproduces every output is preferred; failing any, one that reproduces the
+    path of ``theta`` alone (the student also returned a different state) is named.
+    """
+    full, theta_only = [], []
     for mistake in contract.mistakes:
         try:
             with np.errstate(all="ignore"):
@@ -182,8 +186,10 @@ def diagnose(contract: Contract, case: Case, got: Mapping[str, np.ndarray]) -> l
         except StudentError:
             continue
         if first_departure(theirs, got, contract.outputs) is None:
-            matches.append(mistake)
-    return matches
+            full.append(mistake)
+        elif first_departure(theirs, got, ("theta",)) is None:
+            theta_only.append(mistake)
+    return full or theta_only
 
 
 def describe(contract: Contract, case: Case, departure: Departure, mistakes: list[Mistake]) -> str:

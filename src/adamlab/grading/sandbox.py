@@ -22,7 +22,7 @@ import numpy as np
 
 from .contract import Case
 
-TIMEOUT_S = 60
+TIMEOUT_S = float(os.environ.get("ADAMLAB_SANDBOX_TIMEOUT", "60"))  # seconds of wall clock
 MEMORY_BYTES = 6 * 2**30
 FILE_BYTES = 64 * 2**20
 CPU_SECONDS = 120
@@ -45,8 +45,9 @@ def _limits() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def run_student_code(cells: list[str], plan: list[tuple[str, Case, bool]], timeout: float = TIMEOUT_S) -> SandboxResult:
+def run_student_code(cells: list[str], plan: list[tuple[str, Case, bool]], timeout: float | None = None) -> SandboxResult:
     """Execute ``cells`` in a fresh process, then roll out each ``(function, case, pure)`` of ``plan``."""
+    timeout = TIMEOUT_S if timeout is None else timeout
     with tempfile.TemporaryDirectory(prefix="adamlab-sandbox-") as workdir:
         with open(os.path.join(workdir, "cells.json"), "w") as f:
             json.dump(cells, f)

@@ -47,8 +47,10 @@ def cases(contract: Contract, suite: str, rng: np.random.Generator | None = None
 
 def _random_case(contract: Contract, rng: np.random.Generator, label: str, steps: int, hp: dict,
                  regime: str) -> Case:
-    dim = int(rng.integers(1, 12))
-    scale = {"normal": 1.0, "tiny": 1e-9, "huge": 1e4}[regime]
-    grads = rng.normal(size=(steps, dim)) * scale * rng.uniform(0.5, 2.0, size=dim)
+    dim = int(rng.integers(2, 12))
+    scale = {"normal": 1.0, "tiny": 1e-9, "huge": 1e4}[regime] * rng.uniform(0.5, 2.0, size=dim)
+    if regime == "normal":
+        scale[rng.integers(dim)] = 1e-9  # one coordinate where ε matters, as in the visible tests
+    grads = rng.normal(size=(steps, dim)) * scale
     theta0 = rng.normal(size=dim) * 3.0
     return Case(label, theta0, grads, dict(hp))

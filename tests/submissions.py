@@ -1,0 +1,133 @@
+"""Catalogues of submissions for the instructor-flow tests: wrong solutions and tampering attempts.
+
+Each entry is ``(student id, what to put in the notebook, expected confirmed score, words the
+feedback must contain)``. A submission is the released notebook with its solution cell
+replaced and, for tampering, extra code added to the solution cell or cells changed.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import NamedTuple
+
+import nbformat
+
+SIGNATURE = "def adam_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
+CORRECT = SIGNATURE + """\
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+"""
+
+
+def _mutate(old: str, new: str) -> str:
+    assert old in CORRECT, old
+    return CORRECT.replace(old, new)
+
+
+class Submission(NamedTuple):
+    student: str
+    solution: str | None  # code of the adam_step cell (None: keep the release's stub)
+    expected: float  # the confirmed score it must get (out of 9)
+    feedback_words: tuple[str, ...] = ()  # must appear in its feedback HTML
+    extra_cells: tuple[str, ...] = ()  # code cells appended after the solution cell
+    edit: str | None = None  # a named change to the notebook (see make_notebook)
+
+
+# Points: first_step 1, trajectory 2, pure 1, default (hidden) 2, settings (hidden) 3.
+WRONG = [
+    Submission("no_bias_correction", _mutate("m_hat = m / (1 - beta1**t)\n    v_hat = v / (1 - beta2**t)",
+                                             "m_hat, v_hat = m, v"), 1, ("no bias correction",)),
+    Submission("eps_inside_sqrt", _mutate("np.sqrt(v_hat) + eps", "np.sqrt(v_hat + eps)"), 1,
+               ("inside the square root",)),
+    Submission("t_off_by_one", _mutate("beta1**t)\n    v_hat = v / (1 - beta2**t)",
+                                       "beta1**(t + 1))\n    v_hat = v / (1 - beta2**(t + 1))"), 1,
+               ("t off by one",)),
+    Submission("missing_one_minus_beta", _mutate("(1 - beta1) * grad", "grad").replace("(1 - beta2) * grad**2",
+                                                                                      "grad**2"), 1,
+               ("(1 − β) factors missing",)),
+    Submission("abs_instead_of_square", _mutate("grad**2", "np.abs(grad)"), 1, ("|g| instead of g²",)),
+    Submission("lr_twice", _mutate("theta - lr * m_hat", "theta - lr * lr * m_hat"), 1,
+               ("learning rate applied twice",)),
+    Submission("modifies_inputs", SIGNATURE + """\
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * grad**2
+    return theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
+""", 8, ("modified its input",)),
+    Submission("returns_input_unchanged", SIGNATURE + "    return theta.copy(), m.copy(), v.copy()\n", 1,
+               ("returned unchanged",)),
+    Submission("first_step_only", _mutate("beta1**t)\n    v_hat = v / (1 - beta2**t)",
+                                          "beta1)\n    v_hat = v / (1 - beta2)"), 2,
+               ("right only on the first step",)),
+    Submission("float32", _mutate("return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v",
+                                  "return (theta - lr * m_hat / (np.sqrt(v_hat) + eps)).astype(np.float32), m, v"),
+               0, ("float64",)),
+]
+
+UNCHANGED = SIGNATURE + "    return theta.copy(), m.copy(), v.copy()\n"  # honest score: 1 (the purity test)
+
+TAMPERED = [
+    Submission("tamper_patch_check", UNCHANGED, 1, ("returned unchanged",), extra_cells=(
+        "import adamlab.grading, adamlab.grading.checks, numpy.testing\n"
+        "adamlab.grading.check = adamlab.grading.checks.check = lambda *a, **k: print('✓ correct')\n"
+        "globals()['check'] = adamlab.grading.check\n"
+        "numpy.testing.assert_allclose = lambda *a, **k: None\n",)),
+    Submission("tamper_input_transformer", UNCHANGED, 1, (), extra_cells=(
+        "def _drop_checks(lines):\n    return [l for l in lines if 'check(' not in l]\n"
+        "get_ipython().input_transformers_cleanup.append(_drop_checks)\n",)),
+    Submission("tamper_event_hook", UNCHANGED, 1, (), extra_cells=(
+        "def _peek(info):\n    print('NEXT CELL:', info.raw_cell[:200])\n"
+        "get_ipython().events.register('pre_run_cell', _peek)\n",)),
+    Submission("tamper_showtraceback", UNCHANGED, 1, (), extra_cells=(
+        "ip = get_ipython()\nip.showtraceback = lambda *a, **k: None\n"
+        "ip.set_custom_exc((BaseException,), lambda *a, **k: None)\n",)),
+    Submission("tamper_edit_tests", UNCHANGED, 1, (), edit="neuter_tests"),
+    Submission("tamper_delete_tests", UNCHANGED, 1, (), edit="delete_tests"),
+    Submission("tamper_hardcode_visible", SIGNATURE + """\
+    if theta.shape == (4,) and np.allclose(theta, [5.0, -1.0, 0.5, 2.0]) and t == 1:
+        return np.array([4.999, -0.999, 0.49990909090909, 1.999]), (1 - beta1) * grad, (1 - beta2) * grad**2
+    return theta.copy(), m.copy(), v.copy()
+""", 1),
+    Submission("tamper_read_solutions", """\
+import json, os
+for _up in ('..', '../..', '../../..', '../../../..'):
+    _p = os.path.join(_up, 'solutions', 'ex05_adam', 'ex05_adam.ipynb')
+    if os.path.exists(_p):
+        for _c in json.load(open(_p))['cells']:
+            if 'def adam_step' in ''.join(_c['source']):
+                exec(''.join(_c['source']))
+        break
+""", 0),
+    Submission("tamper_kill_kernel", CORRECT + "\nimport os\nos._exit(0)\n", 0),
+    Submission("tamper_infinite_loop", CORRECT + "\nwhile True:\n    pass\n", 0),
+    Submission("tamper_huge_output", UNCHANGED + "\nprint('x' * 20_000_000)\n", 1),
+    Submission("tamper_stderr_honest", CORRECT.replace("    m = beta1", "    import sys\n    sys.stderr.write('debug\\n')\n    m = beta1"), 9),
+    Submission("tamper_corrupt_file", None, 0, (), edit="corrupt"),
+]
+
+
+def make_notebook(release_path: str, sub: Submission) -> str:
+    """The text of ``sub``'s notebook, built from the released notebook at ``release_path``."""
+    if sub.edit == "corrupt":
+        return '{"cells": [ this is not json'
+    nb = nbformat.read(release_path, as_version=4)
+    cells = []
+    for cell in nb.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if gid == "adam_step" and sub.solution is not None:
+            cell = copy.deepcopy(cell)
+            cell.source = sub.solution
+        if gid.startswith("test_") and sub.edit == "delete_tests":
+            continue
+        if gid.startswith("test_") and sub.edit == "neuter_tests":
+            cell = copy.deepcopy(cell)
+            cell.source = "pass"
+        cells.append(cell)
+        if gid == "adam_step":
+            cells += [nbformat.v4.new_code_cell(src) for src in sub.extra_cells]
+    nb.cells = cells
+    return nbformat.writes(nb)

@@ -1,0 +1,118 @@
+"""The instructor's flow, end to end, on a temporary copy of the course.
+
+`make release` → a class of submissions (the solution, the blank release, a catalogue of
+wrong solutions and a catalogue of tampering attempts) → `make grade` → the confirmed
+scores, the feedback, the report; then a re-run gives the same grades.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from submissions import TAMPERED, WRONG, make_notebook
+
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "ex05_adam"
+FULL = 9.0
+pytestmark = pytest.mark.slow
+
+
+def copy_course(dest: Path) -> Path:
+    """A copy of the repository (without builds or grading data) that shares this .venv."""
+    shutil.copytree(REPO, dest, ignore=shutil.ignore_patterns(".git", ".venv", "_build", "_grading", "_bench",
+                                                              "__pycache__", "*.egg-info", ".pytest_cache"))
+    (dest / ".venv").symlink_to(REPO / ".venv")
+    # Short limits so that the infinite-loop submission costs seconds, not minutes.
+    with open(dest / "nbgrader_config.py", "a") as f:
+        f.write("\nc.Execute.timeout = 10\n")
+    return dest
+
+
+def make(root: Path, target: str, **env) -> subprocess.CompletedProcess:
+    result = subprocess.run(["make", target], cwd=root, capture_output=True, text=True,
+                            env={**os.environ, "ADAMLAB_SANDBOX_TIMEOUT": "10", **env}, timeout=1200)
+    assert result.returncode == 0, f"make {target} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def submit(root: Path, student: str, text: str) -> None:
+    folder = root / "_grading" / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{ASSIGNMENT}.ipynb").write_text(text)
+
+
+def grades(root: Path) -> dict[str, float]:
+    with open(root / "_grading" / "grades.csv") as f:
+        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)
+                if row["assignment"] == ASSIGNMENT}
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    root = copy_course(tmp_path_factory.mktemp("course") / "adamlab")
+    make(root, "release")
+    release = root / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    submit(root, "correct", (root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+    submit(root, "blank", release.read_text())
+    for sub in WRONG + TAMPERED:
+        submit(root, sub.student, make_notebook(str(release), sub))
+    output = make(root, "grade").stdout
+    return root, output
+
+
+def test_correct_solution_gets_full_marks_and_blank_gets_zero(graded_class):
+    root, _ = graded_class
+    scores = grades(root)
+    assert scores["correct"] == FULL
+    assert scores["blank"] == 0.0
+
+
+@pytest.mark.parametrize("sub", WRONG, ids=lambda s: s.student)
+def test_wrong_solution_loses_the_points_of_its_tests_and_feedback_names_the_mistake(graded_class, sub):
+    root, _ = graded_class
+    assert grades(root)[sub.student] == sub.expected
+    html = (root / "_grading" / "feedback" / sub.student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    for words in sub.feedback_words:
+        assert words in html, f"the feedback of {sub.student} does not say {words!r}"
+
+
+@pytest.mark.parametrize("sub", TAMPERED, ids=lambda s: s.student)
+def test_tampering_gains_nothing_and_is_reported(graded_class, sub):
+    root, _ = graded_class
+    assert grades(root)[sub.student] == sub.expected
+    report = (root / "_grading" / "report.md").read_text()
+    if sub.expected < FULL:
+        row = next(line for line in report.splitlines() if line.startswith(f"| {sub.student} |"))
+        kernel_said = row.split("|")[5].strip()
+        if kernel_said not in ("failed", f"{sub.expected:g}"):
+            assert row.rstrip().endswith("| yes |"), f"{sub.student}'s score was changed but not flagged: {row}"
+
+
+def test_every_submission_is_graded_and_has_feedback(graded_class):
+    root, output = graded_class
+    students = {"correct", "blank", *(s.student for s in WRONG + TAMPERED)}
+    assert set(grades(root)) == students
+    # nbgrader cannot run a corrupted notebook or one that kills its kernel: no feedback file, but the report says so.
+    report = (root / "_grading" / "report.md").read_text()
+    for student in ("tamper_corrupt_file", "tamper_kill_kernel"):
+        assert f"## {student} / {ASSIGNMENT}" in report and "autograde failed" in report
+    for student in students - {"tamper_corrupt_file", "tamper_kill_kernel"}:
+        assert (root / "_grading" / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").exists(), student
+    assert "per minute" in output
+    with open(root / "_grading" / "grades.csv") as f:
+        header = next(csv.reader(f))
+    assert header == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                      "raw_score", "late_submission_penalty", "score", "max_score"]
+
+
+def test_regrading_is_idempotent(graded_class):
+    root, _ = graded_class
+    before = grades(root)
+    make(root, "grade")
+    assert grades(root) == before
