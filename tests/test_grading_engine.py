@@ -8,6 +8,7 @@ import pytest
 from adamlab import optimizers as O
 from adamlab.grading import check
 from adamlab.grading.contract import check_case, rollout
+from adamlab.grading.probes import probe
 from adamlab.grading.registry import CONTRACTS, TESTS
 from adamlab.grading.sandbox import run_student_code
 from adamlab.grading.suites import SUITES, cases
@@ -85,7 +86,10 @@ def test_check_passes_correct_code_and_says_so(capsys):
 def test_every_test_cell_spec_names_a_known_contract_and_suite():
     for assignment, cells in TESTS.items():
         for gid, (name, suite) in cells.items():
-            assert name in CONTRACTS and suite in SUITES, (assignment, gid)
+            if suite.startswith("probe:"):
+                assert probe(suite[len("probe:"):]).function == name, (assignment, gid)
+            else:
+                assert name in CONTRACTS and suite in SUITES, (assignment, gid)
 
 
 CORRECT = """

@@ -8,5 +8,6 @@
 """
 
 from .checks import check
+from .probes import check_probe
 
-__all__ = ["check"]
+__all__ = ["check", "check_probe"]

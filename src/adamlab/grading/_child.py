@@ -15,6 +15,7 @@ import traceback
 import numpy as np
 
 from adamlab.grading.contract import Case, StudentError, rollout
+from adamlab.grading.probes import _load_all, as_arrays, probe
 from adamlab.grading.registry import contract
 
 MAGIC = re.compile(r"^\s*[%!].*$", re.MULTILINE)
@@ -24,6 +25,7 @@ def main(workdir: str) -> None:
     cells = json.load(open(f"{workdir}/cells.json"))
     request = dict(np.load(f"{workdir}/request.npz", allow_pickle=False))
     plan = json.loads(str(request.pop("plan")))
+    _load_all()  # every probe is imported before the student's code runs
     namespace = {"__name__": "__main__"}
     for i, source in enumerate(cells):
         try:
@@ -32,24 +34,35 @@ def main(workdir: str) -> None:
             traceback.print_exc()
     out, meta = {}, []
     for k, item in enumerate(plan):
-        fn = namespace.get(item["function"])
-        c = contract(item["function"])
-        case = Case(item["label"], request[f"theta0_{k}"], request[f"grads_{k}"], item["hp"])
-        if fn is None:
-            meta.append({"error": "missing", "message": f"{item['function']} is not defined"})
-            continue
         try:
-            with np.errstate(all="ignore"):
-                got = rollout(c, fn, case, check_purity=item["pure"])
+            if item["kind"] == "probe":
+                p = probe(item["probe"])
+                inputs = {key.split("__", 1)[1]: request[key] for key in request if key.startswith(f"in{k}__")}
+                fn = namespace.get(p.function)
+                if fn is None:
+                    meta.append({"error": "missing", "message": f"{p.function} is not defined"})
+                    continue
+                got = as_arrays(p.run(fn, inputs), p.name)
+            else:
+                fn = namespace.get(item["function"])
+                if fn is None:
+                    meta.append({"error": "missing", "message": f"{item['function']} is not defined"})
+                    continue
+                case = Case(item["label"], request[f"theta0_{k}"], request[f"grads_{k}"], item["hp"])
+                with np.errstate(all="ignore"):
+                    got = rollout(contract(item["function"]), fn, case, check_purity=item["pure"])
         except StudentError as err:
             meta.append({"error": err.key, "message": err.message})
+            continue
+        except NotImplementedError:
+            meta.append({"error": "not_implemented", "message": "not implemented yet (NotImplementedError)"})
             continue
         except BaseException as exc:  # anything else the student's code did
             meta.append({"error": "crashed", "message": f"{type(exc).__name__}: {exc}"})
             continue
         meta.append({"error": None})
         for name, values in got.items():
-            out[f"{name}_{k}"] = np.asarray(values, dtype=np.float64)
+            out[f"out{k}__{name}"] = np.asarray(values, dtype=np.float64)
     out["meta"] = np.array(json.dumps(meta))
     np.savez(f"{workdir}/result.npz", **out)
 

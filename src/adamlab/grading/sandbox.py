@@ -45,18 +45,28 @@ def _limits() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def run_student_code(cells: list[str], plan: list[tuple[str, Case, bool]], timeout: float | None = None) -> SandboxResult:
-    """Execute ``cells`` in a fresh process, then roll out each ``(function, case, pure)`` of ``plan``."""
+def run_student_code(cells: list[str], plan: list, timeout: float | None = None) -> SandboxResult:
+    """Execute ``cells`` in a fresh process, then run each item of ``plan`` on the student's objects.
+
+    An item is ``(function, case, pure)`` for a rollout of a step function (see :mod:`.contract`),
+    or ``("probe", probe_name, inputs)`` for a :class:`.probes.Probe`.
+    """
     timeout = TIMEOUT_S if timeout is None else timeout
     with tempfile.TemporaryDirectory(prefix="adamlab-sandbox-") as workdir:
         with open(os.path.join(workdir, "cells.json"), "w") as f:
             json.dump(cells, f)
         arrays = {}
         meta = []
-        for k, (function, case, pure) in enumerate(plan):
+        for k, item in enumerate(plan):
+            if item[0] == "probe":
+                _, name, inputs = item
+                meta.append({"kind": "probe", "probe": name})
+                arrays.update({f"in{k}__{key}": np.asarray(v, dtype=np.float64) for key, v in inputs.items()})
+                continue
+            function, case, pure = item
             arrays[f"theta0_{k}"] = np.asarray(case.theta0, dtype=np.float64)
             arrays[f"grads_{k}"] = np.asarray(case.grads, dtype=np.float64)
-            meta.append({"function": function, "label": case.label, "hp": dict(case.hp), "pure": pure})
+            meta.append({"kind": "step", "function": function, "label": case.label, "hp": dict(case.hp), "pure": pure})
         np.savez(os.path.join(workdir, "request.npz"), plan=np.array(json.dumps(meta)), **arrays)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": workdir, "MPLBACKEND": "Agg",
                "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -112,8 +122,9 @@ def _read_result(workdir: str, code: int, n_items: int) -> SandboxResult:
                 if entry.get("error"):
                     items.append({"error": str(entry["error"]), "message": str(entry.get("message", ""))[:2000]})
                     continue
-                outputs = {key.rsplit("_", 1)[0]: np.array(data[key], dtype=np.float64)
-                           for key in data.files if key.endswith(f"_{k}") and key != "meta"}
+                prefix = f"out{k}__"
+                outputs = {key[len(prefix):]: np.array(data[key], dtype=np.float64)
+                           for key in data.files if key.startswith(prefix)}
                 items.append({"error": None, "outputs": outputs})
     except Exception as exc:  # a forged or truncated result file
         return SandboxResult([], f"unreadable result ({type(exc).__name__}: {exc})", stderr)

@@ -11,19 +11,29 @@ else zero — whatever the student's kernel printed.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 import nbformat
 import numpy as np
 
 from .contract import describe, diagnose, first_departure
+from .probes import probe
 from .registry import TESTS, contract
 from .sandbox import run_student_code
 from .suites import cases
 from .torch_reference import torch_rollout
 
 # Modules a solution cell may not import: they hold reference implementations.
-FORBIDDEN_IMPORTS = {"default": ("adamlab", "torch")}
+FORBIDDEN_IMPORTS = {"default": ("adamlab", "torch"), "ex07_training": ("adamlab",)}
+# Assignments whose sandbox needs longer than the default (ex07 imports torch and trains networks).
+SANDBOX_TIMEOUT = {"ex07_training": 180.0}
+# Source patterns a solution cell may not contain (ex07: torch's own Adam, or reaching into modules).
+FORBIDDEN_SOURCE = {  # matched against code with comments and strings removed, tokens space-separated
+    "ex07_training": re.compile(r"optim\s*\.\s*(Adam|AdamW|adam|adamw|_functional)\b|import\s+(Adam|AdamW)\b"
+                                r"|\bsys\s*\.\s*modules\b|\bimportlib\b|__import__"),
+    "default": re.compile(r"\bsys\s*\.\s*modules\b|\bimportlib\b|__import__"),
+}
 
 
 @dataclass
@@ -91,27 +101,45 @@ def verify(assignment: str, student: str, source_path: str, submitted_path: str,
         return result
     runnable = [c.source for c in code_cells if _grade_id(c) not in tests]
     forbidden = FORBIDDEN_IMPORTS.get(assignment, FORBIDDEN_IMPORTS["default"])
+    pattern = FORBIDDEN_SOURCE.get(assignment, FORBIDDEN_SOURCE["default"])
     flagged = {fn for c in code_cells if _grade_id(c) in solution_ids
-               for fn in _defined_functions(c.source) if _imports(c.source, forbidden)}
+               for fn in _defined_functions(c.source) | _assigned_names(c.source)
+               if _imports(c.source, forbidden) or pattern.search(_code_only(c.source))}
     if flagged:
-        result.problems.append(f"solution cells defining {sorted(flagged)} import {forbidden}, "
-                               "which hold reference implementations: those functions score 0")
+        result.problems.append(f"solution cells defining {sorted(flagged)} import {forbidden} or use torch's own "
+                               "optimizers or the module system directly: those score 0")
     plan, owners = [], []
     for i, v in enumerate(verdicts):
+        if v.suite.startswith("probe:"):
+            p = probe(v.suite[len("probe:"):])
+            plan.append(("probe", p.name, p.make_inputs(rng)))
+            owners.append(i)
+            continue
         c = contract(v.function)
         for case in cases(c, v.suite, rng):
             plan.append((v.function, case, v.suite == "pure"))
             owners.append(i)
-    run = run_student_code(runnable, plan)
+    run = run_student_code(runnable, plan, timeout=SANDBOX_TIMEOUT.get(assignment))
     if run.problem:
         result.problems.append(f"sandbox: {run.problem}")
         for v in verdicts:
             v.message = run.problem
         return result
     failed: dict[int, str] = {}
-    for (function, case, pure), owner, item in zip(plan, owners, run.items):
+    for planned, owner, item in zip(plan, owners, run.items):
         if owner in failed:
             continue
+        if planned[0] == "probe":
+            if verdicts[owner].function in flagged:
+                failed[owner] = f"{verdicts[owner].function} imports a reference implementation"
+            elif item["error"]:
+                failed[owner] = item["message"]
+            else:
+                problem = probe(planned[1]).judge(planned[2], item["outputs"])
+                if problem:
+                    failed[owner] = problem
+            continue
+        function, case, pure = planned
         c = contract(function)
         if function in flagged:
             failed[owner] = f"{function} imports a reference implementation"
@@ -143,6 +171,26 @@ def _defined_functions(source: str) -> set[str]:
     except SyntaxError:
         return set()
     return {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+def _code_only(source: str) -> str:
+    """``source`` without its comments and string literals (docstrings included)."""
+    import io
+    import tokenize
+
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+        return " ".join(t.string for t in tokens if t.type not in (tokenize.COMMENT, tokenize.STRING))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return source
+
+
+def _assigned_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
 
 
 def _imports(source: str, modules: tuple[str, ...]) -> bool:

@@ -1,0 +1,288 @@
+"""Probes for ex07: a student's ``Adam(torch.optim.Optimizer)`` must be a drop-in for ``torch.optim.Adam``.
+
+Each probe drives the student's class through the same motions as ``torch.optim.Adam``
+(single tensors, several hyperparameter settings, param groups, a ``state_dict``
+round trip in both directions, a real training run), and its judge replays those
+motions with ``torch.optim.Adam`` itself. A departure is diagnosed with the Adam
+mistake catalogue of :mod:`.adam_family`, on the path of the parameters.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from .adam_family import ADAM
+from .contract import Case, StudentError, first_departure, rollout
+from .probes import Probe, register
+
+SETTINGS = np.array([  # lr, beta1, beta2, eps, weight_decay
+    [1e-3, 0.9, 0.999, 1e-8, 0.0],
+    [0.1, 0.5, 0.9, 1e-8, 0.0],
+    [0.01, 0.95, 0.9999, 0.1, 0.0],
+    [0.05, 0.8, 0.99, 1e-6, 0.1],
+])
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _hp(row) -> dict:
+    lr, b1, b2, eps, wd = (float(x) for x in row)
+    return {"lr": lr, "betas": (b1, b2), "eps": eps, "weight_decay": wd}
+
+
+def _is_real_subclass(cls) -> np.ndarray:
+    torch = _torch()
+    ok = isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer) and not issubclass(
+        cls, (torch.optim.Adam, torch.optim.AdamW))
+    return np.array([1.0 if ok else 0.0])
+
+
+def _trajectory(cls, theta0, grads, hp: dict | None) -> np.ndarray:
+    torch = _torch()
+    p = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
+    opt = cls([p]) if hp is None else cls([p], **hp)
+    out = []
+    for g in grads:
+        p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        out.append(p.detach().numpy().copy())
+    return np.array(out)
+
+
+def _random_tensor_inputs(rng: np.random.Generator, steps: int = 100) -> dict:
+    dim = int(rng.integers(2, 9))
+    scale = rng.uniform(0.5, 2.0, size=dim)
+    scale[rng.integers(dim)] = 1e-9  # a coordinate where ε matters
+    return {"theta0": rng.normal(size=dim) * 3, "grads": rng.normal(size=(steps, dim)) * scale}
+
+
+# --- single tensor, default hyperparameters ---------------------------------------
+def _run_defaults(cls, x):
+    return {"subclass": _is_real_subclass(cls), "theta": _trajectory(cls, x["theta0"], x["grads"], None)}
+
+
+def _judge_defaults(x, out):
+    import torch
+
+    if out["subclass"][0] != 1.0:
+        return ("Adam must subclass torch.optim.Optimizer and implement the update itself "
+                "(subclassing torch.optim.Adam or AdamW does not count).")
+    expected = _trajectory(torch.optim.Adam, x["theta0"], x["grads"], None)
+    return _compare(x, out["theta"], expected, ADAM.defaults, "default hyperparameters")
+
+
+# --- several settings, weight decay (L2, as torch.optim.Adam) included --------------
+def _settings_inputs(rng):
+    return {**_random_tensor_inputs(rng), "settings": SETTINGS}
+
+
+def _run_settings(cls, x):
+    return {f"theta_{i}": _trajectory(cls, x["theta0"], x["grads"], _hp(row)) for i, row in enumerate(x["settings"])}
+
+
+def _judge_settings(x, out):
+    import torch
+
+    for i, row in enumerate(x["settings"]):
+        hp = _hp(row)
+        expected = _trajectory(torch.optim.Adam, x["theta0"], x["grads"], hp)
+        flat = {"lr": hp["lr"], "beta1": hp["betas"][0], "beta2": hp["betas"][1], "eps": hp["eps"]}
+        problem = _compare(x, out[f"theta_{i}"], expected, flat if hp["weight_decay"] == 0 else None,
+                           f"lr={hp['lr']}, betas={hp['betas']}, eps={hp['eps']}, weight_decay={hp['weight_decay']}")
+        if problem:
+            if hp["weight_decay"]:
+                problem += ("\nWith weight_decay, torch.optim.Adam adds weight_decay·θ to the gradient before "
+                            "the moments (L2); it does not shrink θ directly (that is AdamW).")
+            return problem
+    return None
+
+
+# --- param groups ------------------------------------------------------------------
+def _groups_inputs(rng):
+    a, b = _random_tensor_inputs(rng, 50), _random_tensor_inputs(rng, 50)
+    return {"theta_a": a["theta0"], "grads_a": a["grads"], "theta_b": b["theta0"], "grads_b": b["grads"]}
+
+
+def _run_groups(cls, x):
+    torch = _torch()
+    pa = torch.tensor(x["theta_a"], dtype=torch.float64, requires_grad=True)
+    pb = torch.tensor(x["theta_b"], dtype=torch.float64, requires_grad=True)
+    opt = cls([{"params": [pa], "lr": 0.05, "betas": (0.5, 0.9)}, {"params": [pb], "weight_decay": 0.1}], lr=0.01)
+    ta, tb = [], []
+    for ga, gb in zip(x["grads_a"], x["grads_b"]):
+        pa.grad, pb.grad = torch.tensor(ga, dtype=torch.float64), torch.tensor(gb, dtype=torch.float64)
+        opt.step()
+        ta.append(pa.detach().numpy().copy())
+        tb.append(pb.detach().numpy().copy())
+    lrs = np.array([float(g["lr"]) for g in opt.param_groups])
+    return {"theta_a": np.array(ta), "theta_b": np.array(tb), "group_lrs": lrs}
+
+
+def _judge_groups(x, out):
+    expected = _run_groups(_torch().optim.Adam, x)
+    if out["group_lrs"].shape != (2,) or not np.allclose(out["group_lrs"], expected["group_lrs"]):
+        return (f"param_groups' learning rates are {out['group_lrs'].tolist()}, expected [0.05, 0.01]: pass your "
+                "defaults to torch.optim.Optimizer.__init__ so that each group keeps its own settings.")
+    for key, label in (("theta_a", "group 1 (lr=0.05, betas=(0.5, 0.9))"),
+                       ("theta_b", "group 2 (the defaults, weight_decay=0.1)")):
+        d = first_departure({"theta": expected[key]}, {"theta": out[key]}, ("theta",))
+        if d:
+            return (f"In {label}, your parameters depart from torch.optim.Adam at step {d.step}: expected "
+                    f"{d.expected!r}, got {d.got!r}. Read each hyperparameter from the group "
+                    "(group['lr'], group['betas'], ...), not from the defaults or the constructor's arguments.")
+    return None
+
+
+# --- state_dict round trip, both ways ----------------------------------------------
+def _run_state_dict(cls, x):
+    torch = _torch()
+    results = {}
+    for name, first, second in (("ours_then_torch", cls, torch.optim.Adam), ("torch_then_ours", torch.optim.Adam, cls)):
+        p = torch.tensor(x["theta0"], dtype=torch.float64, requires_grad=True)
+        opt = first([p], lr=0.05)
+        traj = []
+        for k, g in enumerate(x["grads"]):
+            if k == len(x["grads"]) // 2:
+                state = copy.deepcopy(opt.state_dict())
+                opt = second([p], lr=0.05)
+                opt.load_state_dict(state)
+            p.grad = torch.tensor(g, dtype=torch.float64)
+            opt.step()
+            traj.append(p.detach().numpy().copy())
+        results[name] = np.array(traj)
+    return results
+
+
+def _judge_state_dict(x, out):
+    torch = _torch()
+    expected = _trajectory(torch.optim.Adam, x["theta0"], x["grads"], {"lr": 0.05})
+    half = len(x["grads"]) // 2
+    for key, story in (("ours_then_torch", "your optimizer's state_dict() loaded into torch.optim.Adam"),
+                       ("torch_then_ours", "torch.optim.Adam's state_dict() loaded into your optimizer")):
+        d = first_departure({"theta": expected}, {"theta": out[key]}, ("theta",))
+        if d:
+            when = "before" if d.step <= half else "after"
+            return (f"Training went wrong {when} the hand-over at step {half} ({story}): departs at step {d.step}, "
+                    f"expected {d.expected!r}, got {d.got!r}. Keep per-parameter state in self.state[p] under "
+                    "torch's names — 'step', 'exp_avg' (m) and 'exp_avg_sq' (v) — so state_dict() works both ways.")
+    return None
+
+
+# --- a real model ------------------------------------------------------------------
+def _run_training(cls, x):
+    torch = _torch()
+    from adamlab.data import digits
+    from adamlab.training import mlp
+
+    torch.manual_seed(int(x["seed"][0]))
+    torch.set_num_threads(1)
+    data = digits(seed=int(x["seed"][0]))
+    model = mlp(hidden=128)
+    opt = cls(model.parameters(), lr=5e-3)
+    gen = torch.Generator().manual_seed(int(x["seed"][0]))
+    loss_fn = torch.nn.CrossEntropyLoss()
+    for _ in range(int(x["epochs"][0])):
+        order = torch.randperm(len(data.x_train), generator=gen)
+        for i in range(0, len(order), 64):
+            idx = order[i:i + 64]
+            opt.zero_grad()
+            loss_fn(model(data.x_train[idx]), data.y_train[idx]).backward()
+            opt.step()
+    return {name: value.detach().double().numpy() for name, value in model.state_dict().items()}
+
+
+def _judge_training(x, out):
+    """Evaluate the returned weights here, in the grader: the sandbox only hands back numbers."""
+    torch = _torch()
+    from adamlab.data import digits
+    from adamlab.training import accuracy, mlp
+
+    model = mlp(hidden=128)
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    if {k: tuple(v.shape) for k, v in out.items()} != expected:
+        return "The trained model's weights came back with the wrong names or shapes."
+    model.load_state_dict({k: torch.tensor(v, dtype=torch.float32) for k, v in out.items()})
+    data = digits(seed=int(x["seed"][0]))
+    acc = accuracy(model, data.x_test, data.y_test)
+    if not acc >= 0.95:
+        return (f"An MLP trained on the digits with your Adam (lr=5e-3, {int(x['epochs'][0])} epochs) reaches "
+                f"{acc:.3f} test accuracy; torch.optim.Adam reaches over 0.95. Check the update on a real model.")
+    return None
+
+
+def _compare(x, got, expected, flat_hp, label) -> str | None:
+    d = first_departure({"theta": expected}, {"theta": got}, ("theta",))
+    if d is None:
+        return None
+    message = (f"Your Adam departs from torch.optim.Adam at step {d.step}, coordinate {d.index} ({label}): "
+               f"expected {d.expected!r}, got {d.got!r}.")
+    if flat_hp is not None:
+        names = _diagnose_theta(x, got, flat_hp)
+        if names:
+            message += f"\nMost likely mistake: {names[0].title}. {names[0].hint}"
+    return message
+
+
+def _diagnose_theta(x, got, hp) -> list:
+    case = Case("probe", x["theta0"], x["grads"], hp)
+    found = []
+    for mistake in ADAM.mistakes:
+        try:
+            with np.errstate(all="ignore"):
+                theirs = rollout(ADAM, mistake.fn, case, check_purity=False)
+        except StudentError:
+            continue
+        if first_departure({"theta": theirs["theta"]}, {"theta": got}, ("theta",)) is None:
+            found.append(mistake)
+    return found
+
+
+for _probe in (
+    Probe("adam_class:defaults", "Adam", lambda rng: _random_tensor_inputs(rng), _run_defaults, _judge_defaults),
+    Probe("adam_class:settings", "Adam", _settings_inputs, _run_settings, _judge_settings, visible_seed=None),
+    Probe("adam_class:param_groups", "Adam", _groups_inputs, _run_groups, _judge_groups),
+    Probe("adam_class:state_dict", "Adam", lambda rng: _random_tensor_inputs(rng, 20), _run_state_dict,
+          _judge_state_dict),
+    Probe("adam_class:training", "Adam", lambda rng: {"seed": np.array([float(rng.integers(1000))]),
+                                                      "epochs": np.array([15.0])},
+          _run_training, _judge_training, visible_seed=None),
+):
+    register(_probe)
+
+
+# --- the student's own trained model (ex07 part 2) ------------------------------------
+def _model_inputs(rng):
+    from adamlab.data import digits
+
+    data = digits()  # the split the exercise uses (seed 0)
+    return {"x_test": data.x_test.double().numpy()}
+
+
+def _run_model(model, x):
+    torch = _torch()
+    with torch.no_grad():
+        model.eval()
+        logits = model(torch.tensor(x["x_test"], dtype=torch.float32))
+    return {"predictions": logits.argmax(dim=1).double().numpy()}
+
+
+def _judge_model(x, out):
+    from adamlab.data import digits
+
+    labels = digits().y_test.numpy()
+    pred = out["predictions"]
+    if pred.shape != labels.shape:
+        return f"model(x_test) gave {pred.shape[0] if pred.ndim else 0} predictions for {labels.shape[0]} test images."
+    acc = float((pred == labels).mean())
+    if acc < 0.95:
+        return f"Your trained `model` classifies {acc:.3f} of the test digits correctly; the goal is at least 0.95."
+    return None
+
+
+register(Probe("trained_model:accuracy", "model", _model_inputs, _run_model, _judge_model))
