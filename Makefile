@@ -8,18 +8,18 @@ STAMP  := $(VENV)/.installed
 # nbgrader shells out to `alembic`, and Jupyter finds the kernel on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
-export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 ASSIGNMENTS := $(notdir $(wildcard solutions/ex*))
 WORKERS ?= 2
 
-.PHONY: help install book test release grade clean
+.PHONY: help install book test release collect grade clean
 
 help:
 	@echo "make book     build the HTML book into _build/html"
 	@echo "make test     run the whole test suite (builds the book first)"
 	@echo "make release  regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
+	@echo "make collect A=ex05_adam   unpack _grading/downloaded/ex05_adam/archive/*.zip into _grading/submitted/"
 	@echo "make grade    autograde _grading/submitted/, write feedback and _grading/grades.csv"
 
 install: $(STAMP)
@@ -45,6 +45,12 @@ release: $(STAMP)
 	  $(BIN)/nbgrader generate_assignment $$a --force --log-level=WARN || exit 1; \
 	done
 	@echo "exercises/ regenerated for: $(ASSIGNMENTS)"
+
+collect: $(STAMP)
+	@test -n "$(A)" || { echo "usage: make collect A=<assignment>"; exit 1; }
+	@mkdir -p _grading
+	$(BIN)/nbgrader zip_collect $(A) --force --log-level=WARN
+	@echo "collected into _grading/submitted/*/$(A)/"
 
 grade: $(STAMP)
 	$(BIN)/python -m adamlab.grading.cli grade --workers $(WORKERS)

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from submissions import TAMPERED, WRONG, make_notebook
@@ -20,7 +21,15 @@ from submissions import TAMPERED, WRONG, make_notebook
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "ex05_adam"
 FULL = 9.0
+ALL_ASSIGNMENTS = sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())
 pytestmark = pytest.mark.slow
+
+
+def autograded_points(assignment: str) -> float:
+    """The points of the autograded test cells of an assignment (manually graded answers excluded)."""
+    nb = nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    metas = [c.metadata.get("nbgrader", {}) for c in nb.cells]
+    return sum(float(m.get("points", 0)) for m in metas if m.get("grade") and not m.get("solution"))
 
 
 def copy_course(dest: Path) -> Path:
@@ -41,16 +50,16 @@ def make(root: Path, target: str, **env) -> subprocess.CompletedProcess:
     return result
 
 
-def submit(root: Path, student: str, text: str) -> None:
-    folder = root / "_grading" / "submitted" / student / ASSIGNMENT
+def submit(root: Path, student: str, text: str, assignment: str = ASSIGNMENT) -> None:
+    folder = root / "_grading" / "submitted" / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{ASSIGNMENT}.ipynb").write_text(text)
+    (folder / f"{assignment}.ipynb").write_text(text)
 
 
-def grades(root: Path) -> dict[str, float]:
+def grades(root: Path, assignment: str = ASSIGNMENT) -> dict[str, float]:
     with open(root / "_grading" / "grades.csv") as f:
         return {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)
-                if row["assignment"] == ASSIGNMENT}
+                if row["assignment"] == assignment}
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +71,10 @@ def graded_class(tmp_path_factory):
     submit(root, "blank", release.read_text())
     for sub in WRONG + TAMPERED:
         submit(root, sub.student, make_notebook(str(release), sub))
+    for a in ALL_ASSIGNMENTS:  # every other assignment: its solution and its blank release
+        if a != ASSIGNMENT:
+            submit(root, "correct", (root / "solutions" / a / f"{a}.ipynb").read_text(), a)
+            submit(root, "blank", (root / "exercises" / a / f"{a}.ipynb").read_text(), a)
     output = make(root, "grade").stdout
     return root, output
 
@@ -71,6 +84,15 @@ def test_correct_solution_gets_full_marks_and_blank_gets_zero(graded_class):
     scores = grades(root)
     assert scores["correct"] == FULL
     assert scores["blank"] == 0.0
+
+
+@pytest.mark.parametrize("assignment", ALL_ASSIGNMENTS)
+def test_every_assignment_grades_its_solution_full_and_its_release_zero(graded_class, assignment):
+    root, _ = graded_class
+    scores = grades(root, assignment)
+    assert autograded_points(assignment) > 0
+    assert scores["correct"] == autograded_points(assignment), f"{assignment}: the solution lost points"
+    assert scores["blank"] == 0.0, f"{assignment}: the blank release earned points"
 
 
 @pytest.mark.parametrize("sub", WRONG, ids=lambda s: s.student)
@@ -98,6 +120,8 @@ def test_every_submission_is_graded_and_has_feedback(graded_class):
     root, output = graded_class
     students = {"correct", "blank", *(s.student for s in WRONG + TAMPERED)}
     assert set(grades(root)) == students
+    for a in ALL_ASSIGNMENTS:
+        assert {"correct", "blank"} <= set(grades(root, a)), a
     # nbgrader cannot run a corrupted notebook or one that kills its kernel: no feedback file, but the report says so.
     report = (root / "_grading" / "report.md").read_text()
     for student in ("tamper_corrupt_file", "tamper_kill_kernel"):
@@ -113,6 +137,25 @@ def test_every_submission_is_graded_and_has_feedback(graded_class):
 
 def test_regrading_is_idempotent(graded_class):
     root, _ = graded_class
-    before = grades(root)
+    before = {a: grades(root, a) for a in ALL_ASSIGNMENTS}
     make(root, "grade")
-    assert grades(root) == before
+    assert {a: grades(root, a) for a in ALL_ASSIGNMENTS} == before
+
+
+def test_zip_collect_files_downloads_into_submitted(tmp_path):
+    """A zip downloaded from a course website (one notebook per student) lands in _grading/submitted/."""
+    import zipfile
+
+    root = copy_course(tmp_path / "adamlab")
+    archive = root / "_grading" / "downloaded" / ASSIGNMENT / "archive"
+    archive.mkdir(parents=True)
+    notebook = (REPO / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
+    with zipfile.ZipFile(archive / "downloads.zip", "w") as z:
+        for student in ("alice", "bob"):
+            z.writestr(f"submissions/{student}_{ASSIGNMENT}.ipynb", notebook)
+    result = subprocess.run(["make", "collect", f"A={ASSIGNMENT}"], cwd=root, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for student in ("alice", "bob"):
+        collected = root / "_grading" / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert collected.read_text() == notebook
