@@ -131,3 +131,67 @@ def make_notebook(release_path: str, sub: Submission) -> str:
             cells += [nbformat.v4.new_code_cell(src) for src in sub.extra_cells]
     nb.cells = cells
     return nbformat.writes(nb)
+
+
+# --- ex07_training: wrong optimizer classes, each with the test cells it must lose ---------------
+def _ex07_solution() -> str:
+    import json
+    from pathlib import Path
+
+    nb = json.loads((Path(__file__).resolve().parents[1] / "solutions" / "ex07_training" /
+                     "ex07_training.ipynb").read_text())
+    cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "adam_class")
+    source = "".join(cell["source"])
+    return "\n".join(l for l in source.splitlines() if "### BEGIN SOLUTION" not in l and "### END SOLUTION" not in l)
+
+
+class ClassSubmission(NamedTuple):
+    student: str
+    solution: str  # the adam_class cell
+    targets: tuple[str, ...]  # test cells that must lose their points
+    words: str  # must appear in the grading report for this student
+
+
+def _ex07(old: str, new: str) -> str:
+    source = _ex07_solution()
+    assert old in source, old
+    return source.replace(old, new)
+
+
+EX07_WRONG = [
+    ClassSubmission("no_bias_correction", _ex07("denom = (v / (1 - beta2**t)).sqrt_().add_(eps)\n"
+                                                "                p.addcdiv_(m, denom, value=-lr / (1 - beta1**t))",
+                                                "p.addcdiv_(m, v.sqrt().add(eps), value=-lr)"),
+                    ("test_adam_defaults", "test_adam_param_groups", "test_adam_state_dict", "test_adam_settings_hidden"),
+                    "no bias correction"),
+    ClassSubmission("ignores_param_groups", _ex07('lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], '
+                                                  'group["eps"], group["weight_decay"]',
+                                                  'lr, (beta1, beta2), eps, wd = self.defaults["lr"], '
+                                                  'self.defaults["betas"], self.defaults["eps"], '
+                                                  'self.defaults["weight_decay"]'),
+                    ("test_adam_param_groups",), "Read each hyperparameter from the group"),
+    ClassSubmission("own_state_names", _ex07('state["exp_avg"] = torch.zeros_like(p)\n'
+                                             '                    state["exp_avg_sq"] = torch.zeros_like(p)',
+                                             'state["m"] = torch.zeros_like(p)\n'
+                                             '                    state["v"] = torch.zeros_like(p)')
+                    .replace('m, v = state["exp_avg"], state["exp_avg_sq"]', 'm, v = state["m"], state["v"]'),
+                    ("test_adam_state_dict",), "state_dict"),
+    ClassSubmission("decoupled_decay", _ex07('grad = p.grad if wd == 0 else p.grad.add(p, alpha=wd)',
+                                             'grad = p.grad\n                p.mul_(1 - lr * wd)'),
+                    ("test_adam_param_groups", "test_adam_settings_hidden"), "departs"),
+    ClassSubmission("subclasses_torch_adam", "class Adam(torch.optim.Adam):\n    pass\n",
+                    ("test_adam_defaults", "test_adam_param_groups", "test_adam_state_dict",
+                     "test_adam_settings_hidden", "test_adam_training_hidden"), "torch's own optimizers"),
+    ClassSubmission("forgets_no_grad", _ex07("    @torch.no_grad()\n    def step", "    def step"),
+                    ("test_adam_defaults", "test_adam_param_groups", "test_adam_state_dict",
+                     "test_adam_settings_hidden", "test_adam_training_hidden"), "RuntimeError"),
+]
+
+
+def make_class_notebook(release_path: str, sub: ClassSubmission, solution_path: str) -> str:
+    """The ex07 solution notebook with its optimizer cell replaced by ``sub``'s."""
+    nb = nbformat.read(solution_path, as_version=4)
+    for cell in nb.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "adam_class":
+            cell.source = sub.solution
+    return nbformat.writes(nb)

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from submissions import TAMPERED, WRONG, make_notebook
+from submissions import EX07_WRONG, TAMPERED, WRONG, make_class_notebook, make_notebook
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "ex05_adam"
@@ -71,6 +71,10 @@ def graded_class(tmp_path_factory):
     submit(root, "blank", release.read_text())
     for sub in WRONG + TAMPERED:
         submit(root, sub.student, make_notebook(str(release), sub))
+    if "ex07_training" in ALL_ASSIGNMENTS:
+        for sub in EX07_WRONG:
+            submit(root, sub.student, make_class_notebook(
+                "", sub, str(root / "solutions" / "ex07_training" / "ex07_training.ipynb")), "ex07_training")
     for a in ALL_ASSIGNMENTS:  # every other assignment: its solution and its blank release
         if a != ASSIGNMENT:
             submit(root, "correct", (root / "solutions" / a / f"{a}.ipynb").read_text(), a)
@@ -104,6 +108,20 @@ def test_wrong_solution_loses_the_points_of_its_tests_and_feedback_names_the_mis
         assert words in html, f"the feedback of {sub.student} does not say {words!r}"
 
 
+@pytest.mark.parametrize("sub", EX07_WRONG, ids=lambda s: s.student)
+def test_wrong_optimizer_class_loses_its_targeted_tests_and_is_explained(graded_class, sub):
+    import json
+
+    root, _ = graded_class
+    report = json.loads((root / "_grading" / "report.json").read_text())
+    entry = next(r for r in report["submissions"] if r["student"] == sub.student and r["assignment"] == "ex07_training")
+    lost = set(entry["failed_cells"])
+    assert set(sub.targets) <= lost, f"{sub.student} kept points of {set(sub.targets) - lost}"
+    assert entry["confirmed_score"] < autograded_points("ex07_training")
+    explained = " ".join(entry["failed_cells"].values()) + " ".join(entry["problems"])
+    assert sub.words in explained, f"{sub.student}: {sub.words!r} not in {explained[:500]}"
+
+
 @pytest.mark.parametrize("sub", TAMPERED, ids=lambda s: s.student)
 def test_tampering_gains_nothing_and_is_reported(graded_class, sub):
     root, _ = graded_class
@@ -120,6 +138,8 @@ def test_every_submission_is_graded_and_has_feedback(graded_class):
     root, output = graded_class
     students = {"correct", "blank", *(s.student for s in WRONG + TAMPERED)}
     assert set(grades(root)) == students
+    if "ex07_training" in ALL_ASSIGNMENTS:
+        assert {s.student for s in EX07_WRONG} <= set(grades(root, "ex07_training"))
     for a in ALL_ASSIGNMENTS:
         assert {"correct", "blank"} <= set(grades(root, a)), a
     # nbgrader cannot run a corrupted notebook or one that kills its kernel: no feedback file, but the report says so.
@@ -135,9 +155,19 @@ def test_every_submission_is_graded_and_has_feedback(graded_class):
                       "raw_score", "late_submission_penalty", "score", "max_score"]
 
 
-def test_regrading_is_idempotent(graded_class):
+def test_an_interrupted_regrade_loses_nothing_and_a_rerun_is_idempotent(graded_class):
+    import signal
+    import time
+
     root, _ = graded_class
     before = {a: grades(root, a) for a in ALL_ASSIGNMENTS}
+    csv_before = (root / "_grading" / "grades.csv").read_bytes()
+    proc = subprocess.Popen(["make", "grade"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "ADAMLAB_SANDBOX_TIMEOUT": "10"}, start_new_session=True)
+    time.sleep(20)  # part-way through the class
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (root / "_grading" / "grades.csv").read_bytes() == csv_before, "an interrupted run rewrote grades.csv"
     make(root, "grade")
     assert {a: grades(root, a) for a in ALL_ASSIGNMENTS} == before
 

@@ -148,12 +148,20 @@ def _run_state_dict(cls, x):
         opt = first([p], lr=0.05)
         traj = []
         for k, g in enumerate(x["grads"]):
-            if k == len(x["grads"]) // 2:
-                state = copy.deepcopy(opt.state_dict())
-                opt = second([p], lr=0.05)
-                opt.load_state_dict(state)
             p.grad = torch.tensor(g, dtype=torch.float64)
-            opt.step()
+            if k == len(x["grads"]) // 2:
+                try:
+                    state = copy.deepcopy(opt.state_dict())
+                    opt = second([p], lr=0.05)
+                    opt.load_state_dict(state)
+                    opt.step()
+                except Exception as exc:
+                    raise RuntimeError(
+                        f"the state_dict hand-over ({name.replace('_', ' ')}) failed with {type(exc).__name__}: "
+                        f"{exc}. Keep per-parameter state under torch's names 'step', 'exp_avg' (m) and "
+                        "'exp_avg_sq' (v) so that state_dict() works both ways.") from None
+            else:
+                opt.step()
             traj.append(p.detach().numpy().copy())
         results[name] = np.array(traj)
     return results

@@ -159,14 +159,19 @@ def record(root: Path, outcome: dict) -> SubmissionReport:
 
 
 def export_grades(root: Path) -> Path:
-    """Export the gradebook with nbgrader's CSV exporter to ``_grading/grades.csv``."""
+    """Export the gradebook with nbgrader's CSV exporter to ``_grading/grades.csv``.
+
+    Called only at the end of a complete run, after every submission's confirmed scores are recorded.
+    """
     from nbgrader.api import Gradebook
     from nbgrader.plugins import CsvExportPlugin
 
     path = root / "_grading" / "grades.csv"
-    plugin = CsvExportPlugin(to=str(path))
+    partial = path.with_suffix(".csv.partial")
+    plugin = CsvExportPlugin(to=str(partial))
     with Gradebook(load_api(root).coursedir.db_url, "adamlab") as gb:
         plugin.export(gb)
+    os.replace(partial, path)  # atomic: an interrupted run never leaves a half-written grades.csv
     return path
 
 
