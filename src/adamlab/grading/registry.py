@@ -10,10 +10,49 @@ from __future__ import annotations
 
 from .adam_family import ADAM, ADAMW, AMSGRAD
 from .contract import Contract
+from .ladder import ADAGRAD, GD, MOMENTUM, RMSPROP
 
-CONTRACTS: dict[str, Contract] = {c.name: c for c in (ADAM, ADAMW, AMSGRAD)}
+CONTRACTS: dict[str, Contract] = {c.name: c for c in (GD, MOMENTUM, ADAGRAD, RMSPROP, ADAM, ADAMW, AMSGRAD)}
 
 TESTS: dict[str, dict[str, tuple[str, str]]] = {
+    # max_stable_lr (ex01) and ex02's functions are not step functions: probes (adamlab.grading.ladder_probes).
+    "ex01_gradient_descent": {
+        "test_gd_first_step": ("gd_step", "first_step"),
+        "test_gd_trajectory": ("gd_step", "trajectory"),
+        "test_gd_pure": ("gd_step", "pure"),
+        "test_gd_defaults_hidden": ("gd_step", "default"),
+        "test_gd_settings_hidden": ("gd_step", "settings"),
+        "test_max_stable_lr_examples": ("max_stable_lr", "probe:max_stable_lr:examples"),
+        "test_max_stable_lr_errors": ("max_stable_lr", "probe:max_stable_lr:errors"),
+        "test_max_stable_lr_hidden": ("max_stable_lr", "probe:max_stable_lr:random"),
+    },
+    "ex02_sgd": {
+        "test_minibatches_examples": ("minibatches", "probe:minibatches:examples"),
+        "test_minibatches_hidden": ("minibatches", "probe:minibatches:random"),
+        "test_step_decay_examples": ("step_decay_lr", "probe:step_decay_lr:examples"),
+        "test_step_decay_hidden": ("step_decay_lr", "probe:step_decay_lr:random"),
+        "test_cosine_examples": ("cosine_lr", "probe:cosine_lr:examples"),
+        "test_cosine_hidden": ("cosine_lr", "probe:cosine_lr:random"),
+    },
+    "ex03_momentum": {
+        "test_momentum_first_step": ("momentum_step", "first_step"),
+        "test_momentum_trajectory": ("momentum_step", "trajectory"),
+        "test_momentum_pure": ("momentum_step", "pure"),
+        "test_momentum_defaults_hidden": ("momentum_step", "default"),
+        "test_momentum_settings_hidden": ("momentum_step", "settings"),
+    },
+    "ex04_adaptive": {
+        "test_adagrad_first_step": ("adagrad_step", "first_step"),
+        "test_adagrad_trajectory": ("adagrad_step", "trajectory"),
+        "test_adagrad_pure": ("adagrad_step", "pure"),
+        "test_adagrad_defaults_hidden": ("adagrad_step", "default"),
+        "test_adagrad_settings_hidden": ("adagrad_step", "settings"),
+        "test_rmsprop_first_step": ("rmsprop_step", "first_step"),
+        "test_rmsprop_trajectory": ("rmsprop_step", "trajectory"),
+        "test_rmsprop_pure": ("rmsprop_step", "pure"),
+        "test_rmsprop_defaults_hidden": ("rmsprop_step", "default"),
+        "test_rmsprop_settings_hidden": ("rmsprop_step", "settings"),
+    },
     "ex05_adam": {
         "test_adam_first_step": ("adam_step", "first_step"),
         "test_adam_trajectory": ("adam_step", "trajectory"),
