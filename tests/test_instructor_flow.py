@@ -137,7 +137,9 @@ def test_tampering_gains_nothing_and_is_reported(graded_class, sub):
 def test_every_submission_is_graded_and_has_feedback(graded_class):
     root, output = graded_class
     students = {"correct", "blank", *(s.student for s in WRONG + TAMPERED)}
-    assert set(grades(root)) == students
+    # nbgrader's export lists every student for every assignment, a missing submission as 0.
+    assert students <= set(grades(root))
+    assert all(score == 0 for student, score in grades(root).items() if student not in students)
     if "ex07_training" in ALL_ASSIGNMENTS:
         assert {s.student for s in EX07_WRONG} <= set(grades(root, "ex07_training"))
     for a in ALL_ASSIGNMENTS:

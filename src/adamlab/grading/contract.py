@@ -197,7 +197,8 @@ def describe(contract: Contract, case: Case, departure: Departure, mistakes: lis
     where = f"[{', '.join(map(str, departure.index))}]" if departure.index else ""
     lines = [
         f"{contract.name} departs from {contract.torch_name} at step {departure.step} "
-        f"in {departure.output}{where} (test case: {case.label}, hyperparameters {dict(case.hp)}):",
+        f"in {departure.output}{where} (test case: {case.label}, "
+        f"{'hyperparameters ' + str(dict(case.hp)) if case.hp else 'default hyperparameters'}):",
         f"    expected {departure.expected!r}, got {departure.got!r}.",
     ]
     if np.isnan(departure.got) or np.isinf(departure.got):

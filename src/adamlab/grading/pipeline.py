@@ -91,9 +91,20 @@ def _grade_one(student: str, assignment: str, seed: int) -> dict:
             break
         time.sleep(0.5 * (attempt + 1))
     nb_name = f"{assignment}.ipynb"
-    verification = verify(assignment, student, str(root / "solutions" / assignment / nb_name),
-                          str(root / "_grading" / "submitted" / student / assignment / nb_name),
-                          np.random.default_rng(seed))
+    source = str(root / "solutions" / assignment / nb_name)
+    try:
+        verification = verify(assignment, student, source,
+                              str(root / "_grading" / "submitted" / student / assignment / nb_name),
+                              np.random.default_rng(seed))
+    except Exception as exc:  # a grader-side problem must not stop the class: score 0, reported
+        from .verify import CellVerdict, Verification, source_cells
+
+        tests, _ = source_cells(source)
+        verification = Verification(assignment, student, [
+            CellVerdict(gid, points, "?", "?", passed=False, message="not confirmed: grader error")
+            for gid, points in tests.items()])
+        verification.problems.append(f"the grader could not confirm this submission ({type(exc).__name__}: {exc}); "
+                                     "scored 0 until fixed")
     return {
         "student": student, "assignment": assignment,
         "autograde_ok": bool(result.get("success")),
