@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from ladder_submissions import LADDER_WRONG, make_cell_notebook, mistake_title
 from submissions import EX07_WRONG, TAMPERED, WRONG, make_class_notebook, make_notebook
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,6 +72,10 @@ def graded_class(tmp_path_factory):
     submit(root, "blank", release.read_text())
     for sub in WRONG + TAMPERED:
         submit(root, sub.student, make_notebook(str(release), sub))
+    for sub in LADDER_WRONG:
+        if sub.assignment in ALL_ASSIGNMENTS:
+            submit(root, sub.student, make_cell_notebook(
+                str(root / "solutions" / sub.assignment / f"{sub.assignment}.ipynb"), sub), sub.assignment)
     if "ex07_training" in ALL_ASSIGNMENTS:
         for sub in EX07_WRONG:
             submit(root, sub.student, make_class_notebook(
@@ -108,6 +113,29 @@ def test_wrong_solution_loses_the_points_of_its_tests_and_feedback_names_the_mis
         assert words in html, f"the feedback of {sub.student} does not say {words!r}"
 
 
+@pytest.mark.parametrize("sub", LADDER_WRONG, ids=lambda s: f"{s.assignment}-{s.student}")
+def test_ladder_wrong_solution_loses_only_its_functions_tests_and_is_named(graded_class, sub):
+    import json
+
+    from adamlab.grading.registry import TESTS
+
+    root, _ = graded_class
+    report = json.loads((root / "_grading" / "report.json").read_text())
+    entry = next(r for r in report["submissions"]
+                 if r["student"] == sub.student and r["assignment"] == sub.assignment)
+    assert entry["failed_cells"], f"{sub.student} lost no points"
+    owners = {TESTS[sub.assignment][gid][0] for gid in entry["failed_cells"]}
+    assert owners == {sub.cell}, f"{sub.student} lost points on {owners}, not only {sub.cell}"
+    assert entry["confirmed_score"] < autograded_points(sub.assignment)
+    title = mistake_title(sub)
+    assert any(title in message for message in entry["failed_cells"].values()), \
+        f"{sub.student}: {title!r} not named"
+    import html
+
+    page = (root / "_grading" / "feedback" / sub.student / sub.assignment / f"{sub.assignment}.html").read_text()
+    assert title in html.unescape(page), f"the feedback of {sub.student} does not say {title!r}"
+
+
 @pytest.mark.parametrize("sub", EX07_WRONG, ids=lambda s: s.student)
 def test_wrong_optimizer_class_loses_its_targeted_tests_and_is_explained(graded_class, sub):
     import json
@@ -140,6 +168,9 @@ def test_every_submission_is_graded_and_has_feedback(graded_class):
     # nbgrader's export lists every student for every assignment, a missing submission as 0.
     assert students <= set(grades(root))
     assert all(score == 0 for student, score in grades(root).items() if student not in students)
+    for sub in LADDER_WRONG:
+        if sub.assignment in ALL_ASSIGNMENTS:
+            assert sub.student in grades(root, sub.assignment)
     if "ex07_training" in ALL_ASSIGNMENTS:
         assert {s.student for s in EX07_WRONG} <= set(grades(root, "ex07_training"))
     for a in ALL_ASSIGNMENTS:
