@@ -107,6 +107,9 @@ for _up in ('..', '../..', '../../..', '../../../..'):
     Submission("tamper_huge_output", UNCHANGED + "\nprint('x' * 20_000_000)\n", 1),
     Submission("tamper_stderr_honest", CORRECT.replace("    m = beta1", "    import sys\n    sys.stderr.write('debug\\n')\n    m = beta1"), 9),
     Submission("tamper_corrupt_file", None, 0, (), edit="corrupt"),
+    Submission("tamper_reference_in_extra_cell", SIGNATURE + "    return ref(theta, grad, m, v, t, lr=lr, beta1=beta1, "
+               "beta2=beta2, eps=eps)\n", 0, (), extra_cells=("from adamlab.optimizers import adam_step as ref\n",)),
+    Submission("tamper_globals_trick", "adam_step = check.__globals__['_contract']('adam_step').reference\n", 0),
 ]
 
 

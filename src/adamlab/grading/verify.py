@@ -29,10 +29,13 @@ FORBIDDEN_IMPORTS = {"default": ("adamlab", "torch"), "ex07_training": ("adamlab
 # Assignments whose sandbox needs longer than the default (ex07 imports torch and trains networks).
 SANDBOX_TIMEOUT = {"ex07_training": 180.0}
 # Source patterns a solution cell may not contain (ex07: torch's own Adam, or reaching into modules).
-FORBIDDEN_SOURCE = {  # matched against code with comments and strings removed, tokens space-separated
-    "ex07_training": re.compile(r"optim\s*\.\s*(Adam|AdamW|adam|adamw|_functional)\b|import\s+(Adam|AdamW)\b"
-                                r"|\bsys\s*\.\s*modules\b|\bimportlib\b|__import__"),
-    "default": re.compile(r"\bsys\s*\.\s*modules\b|\bimportlib\b|__import__"),
+# Any cell the student wrote may not reach into the module system or into functions' internals
+# (``check.__globals__`` leads to the reference implementations).
+INTROSPECTION = re.compile(r"\bsys\s*\.\s*modules\b|\bimportlib\b|__import__|__(globals|builtins|subclasses|"
+                           r"closure|code)__|\bgc\s*\.")
+# Solution cells may not use torch's own optimizers in ex07 (matched against code without strings/comments).
+SOLUTION_PATTERN = {
+    "ex07_training": re.compile(r"optim\s*\.\s*(Adam|AdamW|adam|adamw|_functional)\b|import\s+(Adam|AdamW)\b"),
 }
 
 
@@ -101,13 +104,27 @@ def verify(assignment: str, student: str, source_path: str, submitted_path: str,
         return result
     runnable = [c.source for c in code_cells if _grade_id(c) not in tests]
     forbidden = FORBIDDEN_IMPORTS.get(assignment, FORBIDDEN_IMPORTS["default"])
-    pattern = FORBIDDEN_SOURCE.get(assignment, FORBIDDEN_SOURCE["default"])
-    flagged = {fn for c in code_cells if _grade_id(c) in solution_ids
-               for fn in _defined_functions(c.source) | _assigned_names(c.source)
-               if _imports(c.source, forbidden) or pattern.search(_code_only(c.source))}
-    if flagged:
-        result.problems.append(f"solution cells defining {sorted(flagged)} import {forbidden} or use torch's own "
-                               "optimizers or the module system directly: those score 0")
+    # Cells the student wrote or changed (anything but the instructor's own cells, verbatim) may not import
+    # adamlab or use introspection; solution cells may not use the assignment's forbidden modules at all.
+    # One offending cell voids every check of the submission.
+    instructor_cells = _instructor_cells(source_path)
+    offending = []
+    for c in code_cells:
+        if c.source.strip() in instructor_cells:
+            continue
+        code = _code_only(c.source)
+        in_solution = _grade_id(c) in solution_ids
+        if _imports(c.source, ("adamlab",)) or INTROSPECTION.search(code) or in_solution and (
+                _imports(c.source, forbidden) or _uses_names(c.source, forbidden)
+                or (assignment in SOLUTION_PATTERN and SOLUTION_PATTERN[assignment].search(code))):
+            offending.append(c)
+    flagged = {v.function for v in verdicts} if offending else set()
+    if offending:
+        first = (offending[0].source.strip().splitlines() or [""])[0][:80]
+        result.problems.append(f"{len(offending)} cell(s) written by the student use a reference implementation "
+                               f"({', '.join(forbidden)}; torch's own optimizers in ex07) or reach into the module "
+                               f"system (first: {first!r}): every check scores 0")
+
     plan, owners = [], []
     for i, v in enumerate(verdicts):
         if v.suite.startswith("probe:"):
@@ -131,7 +148,7 @@ def verify(assignment: str, student: str, source_path: str, submitted_path: str,
             continue
         if planned[0] == "probe":
             if verdicts[owner].function in flagged:
-                failed[owner] = f"{verdicts[owner].function} imports a reference implementation"
+                failed[owner] = "not confirmed: the notebook uses a reference implementation or the module system"
             elif item["error"]:
                 failed[owner] = item["message"]
             else:
@@ -142,7 +159,7 @@ def verify(assignment: str, student: str, source_path: str, submitted_path: str,
         function, case, pure = planned
         c = contract(function)
         if function in flagged:
-            failed[owner] = f"{function} imports a reference implementation"
+            failed[owner] = "not confirmed: the notebook uses a reference implementation or the module system"
         elif item["error"]:
             failed[owner] = item["message"]
         elif not pure:  # the purity suite checks structure only; its values are not graded
@@ -159,6 +176,13 @@ def verify(assignment: str, student: str, source_path: str, submitted_path: str,
         v.passed = i not in failed
         v.message = failed.get(i, "")
     return result
+
+
+def _instructor_cells(source_path: str) -> set[str]:
+    """The code of the source notebook's cells that are not solutions (setup, demonstrations, tests)."""
+    nb = nbformat.read(source_path, as_version=4)
+    return {c.source.strip() for c in nb.cells if c.cell_type == "code"
+            and not c.get("metadata", {}).get("nbgrader", {}).get("solution")}
 
 
 def _grade_id(cell) -> str | None:
@@ -183,6 +207,15 @@ def _code_only(source: str) -> str:
         return " ".join(t.string for t in tokens if t.type not in (tokenize.COMMENT, tokenize.STRING))
     except (tokenize.TokenError, IndentationError, SyntaxError):
         return source
+
+
+def _uses_names(source: str, modules: tuple[str, ...]) -> bool:
+    """Whether ``source`` refers to a name ``modules`` would bind (``torch.optim...`` without importing it here)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.Name) and n.id in modules for n in ast.walk(tree))
 
 
 def _assigned_names(source: str) -> set[str]:
