@@ -78,6 +78,7 @@ def check_probe(name: str, obj: Any, *, seed: int | None = None) -> None:
 
 def _load_all() -> None:
     """Import the modules that define probes (they register themselves)."""
+    from .. import counterexample  # noqa: F401  (ex06's Reddi et al. probes)
     from . import optimizer_class  # noqa: F401
     try:
         from . import ladder_probes  # noqa: F401

@@ -60,6 +60,20 @@ TESTS: dict[str, dict[str, tuple[str, str]]] = {
         "test_adam_defaults_hidden": ("adam_step", "default"),
         "test_adam_settings_hidden": ("adam_step", "settings"),
     },
+    "ex06_variants": {
+        "test_adamw_first_step": ("adamw_step", "first_step"),
+        "test_adamw_trajectory": ("adamw_step", "trajectory"),
+        "test_adamw_pure": ("adamw_step", "pure"),
+        "test_adamw_defaults_hidden": ("adamw_step", "default"),
+        "test_adamw_settings_hidden": ("adamw_step", "settings"),
+        "test_amsgrad_first_step": ("amsgrad_step", "first_step"),
+        "test_amsgrad_trajectory": ("amsgrad_step", "trajectory"),
+        "test_amsgrad_pure": ("amsgrad_step", "pure"),
+        "test_amsgrad_defaults_hidden": ("amsgrad_step", "default"),
+        "test_amsgrad_settings_hidden": ("amsgrad_step", "settings"),
+        "test_reddi_counterexample": ("reddi_path", "probe:reddi_path:counterexample"),
+        "test_reddi_counterexample_hidden": ("reddi_path", "probe:reddi_path:counterexample_random"),
+    },
     # ex07 checks a class and a trained model: probes (adamlab.grading.optimizer_class).
     "ex07_training": {
         "test_adam_defaults": ("Adam", "probe:adam_class:defaults"),
