@@ -6,6 +6,8 @@ The frames are images inside the HTML, so keep them few and small: the defaults
 
 from __future__ import annotations
 
+import re
+
 from typing import TYPE_CHECKING, Mapping
 
 import matplotlib.pyplot as plt
@@ -128,4 +130,7 @@ def animate_paths(
             html = anim.to_jshtml(default_mode="once")
     finally:
         plt.close(fig)
+    # matplotlib's player links Font Awesome 4 from a CDN for its button icons; the book's theme
+    # already ships Font Awesome, which draws the same `fa fa-play` icons: drop the link (offline pages).
+    html = re.sub(r'<link rel="stylesheet"\s+href="https://maxcdn\.bootstrapcdn\.com/[^"]*">\s*', "", html)
     return HTML(html)
