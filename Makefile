@@ -13,11 +13,12 @@ export PYTHONHASHSEED := 0
 ASSIGNMENTS := $(notdir $(wildcard solutions/ex*))
 WORKERS ?= 2
 
-.PHONY: help install book test release collect grade clean
+.PHONY: help install book browser test bench release collect grade clean
 
 help:
 	@echo "make book     build the HTML book into _build/html"
 	@echo "make test     run the whole test suite (builds the book first)"
+	@echo "make bench    time book builds, make test, grading and optimizer steps into _bench/"
 	@echo "make release  regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make collect A=ex05_adam   unpack _grading/downloaded/ex05_adam/archive/*.zip into _grading/submitted/"
 	@echo "make grade    autograde _grading/submitted/, write feedback and _grading/grades.csv"
@@ -32,12 +33,23 @@ $(STAMP): requirements.txt pyproject.toml
 	  || { echo "install incomplete: see $(VENV)/pip-install.log"; exit 1; }
 	@touch $(STAMP)
 
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 book: $(STAMP)
+	@# Jupyter Book runs notebooks one at a time: execute them JOBS at a time into its cache first.
+	$(BIN)/python -m adamlab.bookexec --jobs $(JOBS)
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-test: book
+# tests/test_browser.py reads the built book in Debian's Chromium (apt-get, once; needs root).
+browser:
+	@sh tests/install_browser.sh
+
+test: book browser
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m adamlab.bench --out _bench
 
 release: $(STAMP)
 	@mkdir -p _grading
@@ -53,7 +65,7 @@ collect: $(STAMP)
 	@echo "collected into _grading/submitted/*/$(A)/"
 
 grade: $(STAMP)
-	$(BIN)/python -m adamlab.grading.cli grade --workers $(WORKERS)
+	$(BIN)/python -m adamlab.grading.cli grade --workers $(WORKERS) $(if $(A),--assignment $(A))
 
 clean:
 	rm -rf _build _bench
