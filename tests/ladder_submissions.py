@@ -1,4 +1,4 @@
-"""Wrong solutions for ex01–ex04, as students write them, for the instructor-flow tests.
+"""Wrong solutions for ex01–ex04 and ex06, as students write them, for the instructor-flow tests.
 
 Each entry replaces one solution cell of the (correct) source notebook; the test cells of
 that function must lose points, and the grading report must name the catalogued mistake.
@@ -100,6 +100,26 @@ LADDER_WRONG = [
                    "def rmsprop_step(theta, grad, sq_avg, *, lr=0.01, alpha=0.99, eps=1e-8):\n"
                    "    sq_avg = sq_avg + grad**2\n"
                    "    return theta - lr * grad / (np.sqrt(sq_avg) + eps), sq_avg\n", "sum_instead_of_average"),
+    # ex06: adamw_step and amsgrad_step (ex06's Reddi-path tests call them too)
+    CellSubmission("ex06_variants", "adamw_l2", "adamw_step",
+                   "def adamw_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):\n    grad = grad + weight_decay * theta\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n"
+                   "    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v\n", "l2_instead_of_decoupled"),
+    CellSubmission("ex06_variants", "adamw_decay_without_lr", "adamw_step",
+                   "def adamw_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):\n    theta = theta * (1 - weight_decay)\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n"
+                   "    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v\n", "decay_without_lr"),
+    CellSubmission("ex06_variants", "adamw_decay_after_step", "adamw_step",
+                   "def adamw_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n"
+                   "    return (theta - lr * m_hat / (np.sqrt(v_hat) + eps)) * (1 - lr * weight_decay), m, v\n",
+                   "decay_after_step"),
+    CellSubmission("ex06_variants", "adamw_no_decay", "adamw_step",
+                   "def adamw_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n"
+                   "    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v\n", "no_decay"),
+    CellSubmission("ex06_variants", "amsgrad_max_after_correction", "amsgrad_step",
+                   "def amsgrad_step(theta, grad, m, v, v_max, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n    v_max = np.maximum(v_max, v_hat)\n"
+                   "    return theta - lr * m_hat / (np.sqrt(v_max) + eps), m, v, v_max\n", "max_after_bias_correction"),
+    CellSubmission("ex06_variants", "amsgrad_max_unused", "amsgrad_step",
+                   "def amsgrad_step(theta, grad, m, v, v_max, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n    v_max = np.maximum(v_max, v)\n"
+                   "    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, v_max\n", "max_not_used"),
 ]
 
 
@@ -107,11 +127,11 @@ def mistake_title(sub: CellSubmission) -> str:
     """The words the report must contain: the catalogued mistake's title, or the structural message."""
     if not sub.mistake:
         return sub.words
-    from adamlab.grading import ladder, ladder_probes
+    from adamlab.grading import ladder_probes
+    from adamlab.grading.registry import CONTRACTS
 
-    for c in ladder.STEP_CONTRACTS:
-        if c.name == sub.cell:
-            return next(m.title for m in c.mistakes if m.key == sub.mistake)
+    if sub.cell in CONTRACTS:
+        return next(m.title for m in CONTRACTS[sub.cell].mistakes if m.key == sub.mistake)
     return next(m.title for m in ladder_probes.FUNCTIONS[sub.cell].mistakes if m.key == sub.mistake)
 
 

@@ -126,7 +126,8 @@ def test_ladder_wrong_solution_loses_only_its_functions_tests_and_is_named(grade
                  if r["student"] == sub.student and r["assignment"] == sub.assignment)
     assert entry["failed_cells"], f"{sub.student} lost no points"
     owners = {TESTS[sub.assignment][gid][0] for gid in entry["failed_cells"]}
-    assert owners == {sub.cell}, f"{sub.student} lost points on {owners}, not only {sub.cell}"
+    allowed = {sub.cell, "reddi_path"} if sub.assignment == "ex06_variants" else {sub.cell}  # reddi_path calls it
+    assert sub.cell in owners and owners <= allowed, f"{sub.student} lost points on {owners}, not only {sub.cell}"
     assert entry["confirmed_score"] < autograded_points(sub.assignment)
     title = mistake_title(sub)
     assert any(title in message for message in entry["failed_cells"].values()), \
