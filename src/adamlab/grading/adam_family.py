@@ -145,10 +145,13 @@ ADAMW = Contract(
 
 
 def _amsgrad_like(theta, grad, m, v, v_max, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                  max_of="raw", correct_v=True, keep_vmax=False):
+                  max_of="raw", correct_v=True, keep_vmax=False, no_bias_correction=False, eps_inside=False):
     new_m = beta1 * m + (1 - beta1) * grad
     new_v = beta2 * v + (1 - beta2) * grad * grad
-    c1, c2 = 1 - beta1**t, 1 - beta2**t
+    c1, c2 = (1.0, 1.0) if no_bias_correction else (1 - beta1**t, 1 - beta2**t)
+    if eps_inside:
+        new_v_max = np.maximum(v_max, new_v)
+        return theta - lr * (new_m / c1) / np.sqrt(new_v_max / c2 + eps), new_m, new_v, new_v_max
     if max_of == "corrected":  # max taken over v̂, then no further correction
         new_v_max = np.maximum(v_max, new_v / c2)
         denom = np.sqrt(new_v_max) + eps
@@ -182,5 +185,11 @@ AMSGRAD = Contract(
                 "torch divides by √(v_max/(1 − β₂ᵗ)) + ε.", partial(_amsgrad_like, correct_v=False)),
         Mistake("v_max_not_updated", "the old v_max is returned", "Return the new running maximum.",
                 partial(_amsgrad_like, keep_vmax=True)),
+        Mistake("no_bias_correction", "no bias correction (the paper's AMSGrad)",
+                "torch.optim.Adam(amsgrad=True) bias-corrects: m/(1 − β₁ᵗ) and v_max/(1 − β₂ᵗ); Reddi et al.'s "
+                "Algorithm 2 does not.", partial(_amsgrad_like, no_bias_correction=True)),
+        Mistake("eps_inside_sqrt", "ε inside the square root",
+                "Divide by (√(v_max/(1 − β₂ᵗ)) + ε), with ε outside the root.",
+                partial(_amsgrad_like, eps_inside=True)),
     ),
 )
