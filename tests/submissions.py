@@ -71,7 +71,8 @@ WRONG = [
 UNCHANGED = SIGNATURE + "    return theta.copy(), m.copy(), v.copy()\n"  # honest score: 1 (the purity test)
 
 TAMPERED = [
-    Submission("tamper_patch_check", UNCHANGED, 1, ("returned unchanged",), extra_cells=(
+    # Importing adamlab in a cell of one's own voids every check (0, below the honest 1).
+    Submission("tamper_patch_check", UNCHANGED, 0, (), extra_cells=(
         "import adamlab.grading, adamlab.grading.checks, numpy.testing\n"
         "adamlab.grading.check = adamlab.grading.checks.check = lambda *a, **k: print('✓ correct')\n"
         "globals()['check'] = adamlab.grading.check\n"
