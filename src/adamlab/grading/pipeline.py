@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import re
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -200,6 +201,10 @@ def grade(root: Path | str, workers: int = 2, assignments: list[str] | None = No
     """Grade everything under ``_grading/submitted`` (see the module docstring); returns one report per submission."""
     root = Path(root).resolve()
     os.chdir(root)
+    # nbgrader's gradebook shells out to `alembic`, which lives beside this interpreter.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     (root / "_grading" / "submitted").mkdir(parents=True, exist_ok=True)
     todo = submissions(root, assignments)
     if not todo:
