@@ -176,8 +176,10 @@ def diagnose(contract: Contract, case: Case, got: Mapping[str, np.ndarray]) -> l
     """The catalogued mistakes whose rollout on ``case`` reproduces ``got`` (most likely first).
 
     A mistake that reproduces every output is preferred; failing any, one that reproduces the
-    path of ``theta`` alone (the student also returned a different state) is named.
+    path of ``theta`` alone (the student also returned a different state) is named. ``got`` may
+    hold only some outputs (an optimizer class shows its ``theta`` path alone).
     """
+    outputs = tuple(n for n in contract.outputs if n in got)
     full, theta_only = [], []
     for mistake in contract.mistakes:
         try:
@@ -185,7 +187,7 @@ def diagnose(contract: Contract, case: Case, got: Mapping[str, np.ndarray]) -> l
                 theirs = rollout(contract, mistake.fn, case, check_purity=False)
         except StudentError:
             continue
-        if first_departure(theirs, got, contract.outputs) is None:
+        if first_departure(theirs, got, outputs) is None:
             full.append(mistake)
         elif first_departure(theirs, got, ("theta",)) is None:
             theta_only.append(mistake)

@@ -14,7 +14,7 @@ import copy
 import numpy as np
 
 from .adam_family import ADAM
-from .contract import Case, StudentError, first_departure, rollout
+from .contract import Case, diagnose, first_departure
 from .probes import Probe, register
 
 SETTINGS = np.array([  # lr, beta1, beta2, eps, weight_decay
@@ -238,17 +238,7 @@ def _compare(x, got, expected, flat_hp, label) -> str | None:
 
 
 def _diagnose_theta(x, got, hp) -> list:
-    case = Case("probe", x["theta0"], x["grads"], hp)
-    found = []
-    for mistake in ADAM.mistakes:
-        try:
-            with np.errstate(all="ignore"):
-                theirs = rollout(ADAM, mistake.fn, case, check_purity=False)
-        except StudentError:
-            continue
-        if first_departure({"theta": theirs["theta"]}, {"theta": got}, ("theta",)) is None:
-            found.append(mistake)
-    return found
+    return diagnose(ADAM, Case("probe", x["theta0"], x["grads"], hp), {"theta": got})
 
 
 for _probe in (
