@@ -129,3 +129,14 @@ def test_sandbox_ignores_a_cell_that_raises_like_a_notebook_would():
     result = run_student_code(["1 / 0", CORRECT], _plan())
     assert result.problem is None and all(item["error"] is None for item in result.items)
     assert "ZeroDivisionError" in result.stderr_tail
+
+
+@pytest.mark.parametrize("c", list(CONTRACTS.values()), ids=lambda c: c.name)
+def test_every_mistake_fails_the_same_suites_whatever_the_seed(c):
+    """A re-grade draws fresh inputs: a mistake caught by a suite for one seed must be caught for every seed,
+    or re-grading the same submission could change its score."""
+    for mistake in c.mistakes:
+        for suite in VALUE_SUITES:
+            caught = {any(check_case(c, mistake.fn, case) for case in cases(c, suite, np.random.default_rng(seed)))
+                      for seed in range(8)}
+            assert len(caught) == 1, f"{c.name}: {mistake.key} is caught by the {suite} suite for some seeds only"

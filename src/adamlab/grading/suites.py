@@ -35,7 +35,7 @@ def cases(contract: Contract, suite: str, rng: np.random.Generator | None = None
     if suite == "first_step":
         return [_random_case(contract, rng, "first step, random inputs", 1, required, "normal")]
     if suite == "trajectory":
-        return [_random_case(contract, rng, "30 random steps", 30, required, "normal")]
+        return [_random_case(contract, rng, "60 random steps", 60, required, "normal")]
     if suite == "pure":
         return [_random_case(contract, rng, "3 random steps (inputs must stay unchanged)", 3, required, "normal")]
     if suite == "default":
@@ -49,8 +49,14 @@ def _random_case(contract: Contract, rng: np.random.Generator, label: str, steps
                  regime: str) -> Case:
     dim = int(rng.integers(2, 12))
     scale = {"normal": 1.0, "tiny": 1e-9, "huge": 1e4}[regime] * rng.uniform(0.5, 2.0, size=dim)
-    if regime == "normal":
-        scale[rng.integers(dim)] = 1e-9  # one coordinate where ε matters, as in the visible tests
     grads = rng.normal(size=(steps, dim)) * scale
-    theta0 = rng.normal(size=dim) * 3.0
+    if steps >= 10:
+        # a burst of fixed size, then calm: v then falls below its maximum (AMSGrad's case) in every coordinate
+        grads[:3] = rng.choice([-1.0, 1.0], size=(3, dim)) * 30.0 * scale
+    tiny = np.arange(dim) if regime == "tiny" else [rng.integers(dim)]  # where ε matters, as in the visible tests
+    for j in tiny:
+        # magnitudes 0.5e-9 .. 2e-9 with random signs: never so close to 0 that ε's place stops showing
+        grads[:, j] = rng.choice([-1.0, 1.0], size=steps) * rng.uniform(0.5e-9, 2e-9, size=steps)
+    # |θ₀| in [0.5, 5]: never so close to 0 that the relative tolerance decides alone
+    theta0 = rng.choice([-1.0, 1.0], size=dim) * rng.uniform(0.5, 5.0, size=dim)
     return Case(label, theta0, grads, dict(hp))
