@@ -29,7 +29,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e . 2> $(VENV)/pip-install.log \
 	  || { cat $(VENV)/pip-install.log; echo "pip install failed"; exit 1; }
-	@$(BIN)/python -c "import adamlab, torch, nbgrader, jupyter_book, pytest" \
+	@$(BIN)/python -c "import adamlab, torch, numba, nbgrader, jupyter_book, pytest" \
 	  || { echo "install incomplete: see $(VENV)/pip-install.log"; exit 1; }
 	@touch $(STAMP)
 

@@ -13,7 +13,7 @@ def test_step_table_small_run_is_consistent():
     rows = stepbench.step_table(n=n, repeats=2, n_tensors=3)
     assert rows[0].method.startswith("memory-bandwidth ideal") and rows[0].fraction_of_ideal == 1.0
     names = [r.method for r in rows]
-    assert len(set(names)) == len(names) >= 6
+    assert len(set(names)) == len(names) >= 7 and stepbench.FUSED_NAME in names
     assert any("textbook" in name for name in names) and any("foreach=True" in name for name in names)
     for r in rows:
         assert r.seconds > 0 and np.isfinite(r.gb_per_s)
@@ -39,7 +39,7 @@ def test_every_method_takes_the_same_adam_step():
     n = 1000
     rng = np.random.default_rng(0)
     numpy_builders = stepbench._numpy_methods(n, rng)
-    assert len(numpy_builders) == 3
+    assert len(numpy_builders) == 4 and stepbench.FUSED_NAME in numpy_builders
     # The builders draw their own data; check the underlying steps on shared data instead.
     theta = rng.random(n, dtype=np.float32)
     grad = rng.standard_normal(n, dtype=np.float32)
@@ -51,14 +51,16 @@ def test_every_method_takes_the_same_adam_step():
         for _ in range(3):
             opt.step()
         results.append(p.detach().numpy().copy())
-    from adamlab import fast_adam, optimizers
+    from adamlab import fast_adam, fused_adam, optimizers
 
     th, m, v = theta.copy(), np.zeros_like(theta), np.zeros_like(theta)
+    one_pass = [theta.copy(), np.zeros_like(theta), np.zeros_like(theta)]
     tb = (theta.copy(), np.zeros_like(theta), np.zeros_like(theta))
     for t in (1, 2, 3):
         fast_adam.adam_step_(th, grad, m, v, t, **stepbench.HYPER)
+        fused_adam.adam_step_fused_(one_pass[0], grad, one_pass[1], one_pass[2], t, **stepbench.HYPER)
         tb = optimizers.adam_step(tb[0], grad, tb[1], tb[2], t, **stepbench.HYPER)
-    results += [th, tb[0]]
+    results += [th, one_pass[0], tb[0]]
     for r in results[1:]:
         np.testing.assert_allclose(r, results[0], rtol=0, atol=1e-6)
 

@@ -79,10 +79,15 @@ def adam_step_(
 
 
 def _chunk_update(p, g, m, v, s, beta1, beta2, eps, step_size, inv_root_bc2) -> None:
-    # m = beta1 m + (1 - beta1) g, as m += (1 - beta1) (g - m): torch's lerp
+    # m = beta1 m + (1 - beta1) g, computed as torch's lerp(m, g, w) with w = 1 - beta1 computes it
     np.subtract(g, m, out=s)
-    s *= 1.0 - beta1
-    m += s
+    weight, one_minus_weight = lerp_weights(beta1, s.dtype)
+    if weight < 0.5:      # m + w (g - m)
+        s *= weight
+        m += s
+    else:                 # g - (1 - w)(g - m): exact at w = 1 (beta1 = 0), where m + (g - m) is not
+        s *= one_minus_weight
+        np.subtract(g, s, out=m)
     # v = beta2 v + (1 - beta2) g^2
     v *= beta2
     np.multiply(g, g, out=s)
@@ -96,6 +101,16 @@ def _chunk_update(p, g, m, v, s, beta1, beta2, eps, step_size, inv_root_bc2) -> 
     np.divide(m, s, out=s)
     s *= step_size
     p -= s
+
+
+def lerp_weights(beta1: float, dtype) -> tuple:
+    """``w = 1 - beta1`` and ``1 - w`` in the arrays' precision, as ``torch.lerp`` forms them.
+
+    torch computes ``lerp(m, g, w)`` as ``m + w (g - m)`` when ``|w| < 0.5`` and as
+    ``g - (1 - w)(g - m)`` otherwise, so that ``w = 1`` gives ``g`` exactly.
+    """
+    weight = np.dtype(dtype).type(1.0 - beta1)
+    return weight, np.dtype(dtype).type(1.0) - weight
 
 
 def _check(theta: Array, grad: Array, m: Array, v: Array, t: int) -> None:

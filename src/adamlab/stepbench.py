@@ -30,10 +30,13 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import fast_adam, optimizers
+from . import fast_adam, fused_adam, optimizers
 
 BYTES_PER_PARAM = 28
 """Bytes an fp32 Adam step must move per parameter: read θ, g, m, v (16) and write θ, m, v (12)."""
+
+FUSED_NAME = "Numba, one pass (fused_adam)"
+"""The row of adamlab's fastest CPU path, the compiled single-pass loop of :mod:`adamlab.fused_adam`."""
 
 HYPER = dict(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)
 
@@ -103,8 +106,11 @@ def fused_available() -> bool:
     return True
 
 
-def _numpy_methods(n: int, rng: np.random.Generator) -> dict[str, Callable[[], Callable[[], None]]]:
-    """Each entry builds fresh state and returns a function that takes one step."""
+def _numpy_methods(n: int, rng: np.random.Generator, threads: int = 1) -> dict[str, Callable[[], Callable[[], None]]]:
+    """Each entry builds fresh state and returns a function that takes one step.
+
+    ``threads`` is used by the compiled one-pass loop only (NumPy's operations run on one thread).
+    """
 
     def textbook():
         state = {"theta": rng.random(n, dtype=np.float32), "m": np.zeros(n, np.float32),
@@ -117,10 +123,13 @@ def _numpy_methods(n: int, rng: np.random.Generator) -> dict[str, Callable[[], C
                 state["theta"], grad, state["m"], state["v"], state["t"], **HYPER)
         return step
 
+    def arrays():
+        return (rng.random(n, dtype=np.float32), rng.standard_normal(n, dtype=np.float32),
+                np.zeros(n, np.float32), np.zeros(n, np.float32))
+
     def in_place(chunk):
         def build():
-            theta, m, v = rng.random(n, dtype=np.float32), np.zeros(n, np.float32), np.zeros(n, np.float32)
-            grad = rng.standard_normal(n, dtype=np.float32)
+            theta, grad, m, v = arrays()
             scratch = np.empty(n if chunk is None else min(chunk, n), np.float32)
             counter = [0]
 
@@ -130,10 +139,21 @@ def _numpy_methods(n: int, rng: np.random.Generator) -> dict[str, Callable[[], C
             return step
         return build
 
+    def one_pass():
+        theta, grad, m, v = arrays()
+        counter = [0]
+
+        def step():
+            counter[0] += 1
+            fused_adam.adam_step_fused_(theta, grad, m, v, counter[0], threads=threads, **HYPER)
+        step()  # compile (or load the compiled loop) outside the timing
+        return step
+
     return {
         "NumPy, textbook (optimizers.adam_step)": textbook,
         "NumPy, in place (fast_adam, whole arrays)": in_place(None),
         "NumPy, in place, in chunks (fast_adam)": in_place(fast_adam.DEFAULT_CHUNK),
+        FUSED_NAME: one_pass,
     }
 
 
@@ -175,8 +195,9 @@ def step_table(
 
     The NumPy methods work on one flat array; the torch ones on ``n_tensors`` tensors
     of about ``n / n_tensors`` elements (a model has many parameter tensors; that is
-    what ``foreach`` batches). ``threads`` fixes torch's intra-op threads while timing
-    (NumPy's elementwise operations always use one thread); ``None`` leaves them as they are.
+    what ``foreach`` batches). ``threads`` fixes torch's intra-op threads, and the threads
+    of the compiled loop, while timing (NumPy's elementwise operations always use one
+    thread); ``None`` leaves torch's as they are and gives the loop as many.
     ``bandwidth`` (bytes/s) skips the bandwidth measurement (otherwise it streams
     ``max(n, BANDWIDTH_N)`` floats). Medians over ``repeats`` steps.
     """
@@ -192,7 +213,7 @@ def step_table(
         ideal = BYTES_PER_PARAM * n / bw
         rows = [Row("memory-bandwidth ideal (28 B x N / bandwidth)", ideal, bw / 1e9, 1.0)]
         rng = np.random.default_rng(seed)
-        builders = {**_numpy_methods(n, rng), **_torch_methods(n, n_tensors, seed)}
+        builders = {**_numpy_methods(n, rng, torch.get_num_threads()), **_torch_methods(n, n_tensors, seed)}
         for name, build in builders.items():
             step = build()
             seconds = median_time(step, repeats)
@@ -218,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=1 << 23, help="number of parameters (default 8,388,608)")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--tensors", type=int, default=8, help="torch: split the parameters into this many tensors")
-    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (0: leave as is)")
+    parser.add_argument("--threads", type=int, default=1, help="threads for torch and the compiled loop (0: torch as is)")
     args = parser.parse_args(argv)
     rows = step_table(args.n, args.repeats, n_tensors=args.tensors, threads=args.threads or None)
     print(format_table(rows, args.n))
