@@ -10,7 +10,6 @@ from pathlib import Path
 
 import matplotlib
 import nbformat
-import pytest
 
 from adamlab.grading.registry import TESTS
 
@@ -19,21 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "solutions" / "ex06_variants" / "ex06_variants.ipynb"
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
-# grade_id -> (function, suite) of every autograded test cell; the last two are probes of adamlab.counterexample.
-EXPECTED = {
-    "test_adamw_first_step": ("adamw_step", "first_step"),
-    "test_adamw_trajectory": ("adamw_step", "trajectory"),
-    "test_adamw_pure": ("adamw_step", "pure"),
-    "test_adamw_defaults_hidden": ("adamw_step", "default"),
-    "test_adamw_settings_hidden": ("adamw_step", "settings"),
-    "test_amsgrad_first_step": ("amsgrad_step", "first_step"),
-    "test_amsgrad_trajectory": ("amsgrad_step", "trajectory"),
-    "test_amsgrad_pure": ("amsgrad_step", "pure"),
-    "test_amsgrad_defaults_hidden": ("amsgrad_step", "default"),
-    "test_amsgrad_settings_hidden": ("amsgrad_step", "settings"),
-    "test_reddi_counterexample": ("reddi_path", "probe:reddi_path:counterexample"),
-    "test_reddi_counterexample_hidden": ("reddi_path", "probe:reddi_path:counterexample_random"),
-}
+EXPECTED = TESTS["ex06_variants"]  # grade_id -> (function, suite); tests/test_source_notebooks.py checks it
 
 
 def cells():
@@ -44,26 +29,8 @@ def marked():
     return [(c, c.metadata["nbgrader"]) for c in cells() if "nbgrader" in c.metadata]
 
 
-def test_source_notebook_is_well_formed():
-    ids = [meta["grade_id"] for _, meta in marked()]
-    assert len(ids) == len(set(ids))
-    tests = {}
-    for (_, prev), (cell, meta) in zip(marked(), marked()[1:]):
-        if meta["grade"] and not meta["solution"]:  # nbgrader 0.9.6 re-inserts a deleted test cell after these
-            assert prev["grade"] or prev["solution"], meta["grade_id"]
-    for cell, meta in marked():
-        assert meta["grade"] or meta["solution"], f"{meta['grade_id']} is a plain locked cell"
-        if meta["grade"] and not meta["solution"]:
-            tests[meta["grade_id"]] = cell.source
-            assert ("### BEGIN HIDDEN TESTS" in cell.source) == meta["grade_id"].endswith("_hidden")
-            assert meta["points"] > 0
-    assert set(tests) == set(EXPECTED)
-    for gid, (function, suite) in EXPECTED.items():
-        if suite.startswith("probe:"):
-            kind = "visible" if suite.endswith(":counterexample") else "random"
-            assert f'check_reddi({function}, "{kind}")' in tests[gid], gid
-        else:
-            assert f'check("{function}", {function}, "{suite}")' in tests[gid], gid
+def test_source_notebook_has_one_written_answer_and_a_prediction():
+    """(Its test cells agree with registry.TESTS: tests/test_source_notebooks.py, for every assignment.)"""
     manual = [(c, m) for c, m in marked() if m["grade"] and m["solution"]]
     assert len(manual) == 1 and manual[0][0].cell_type == "markdown" and manual[0][1]["points"] == 2
     assert any("Predict, then run" in c.source for c in cells() if c.cell_type == "markdown")
@@ -107,9 +74,3 @@ def test_blank_stubs_fail_every_check_with_a_clear_message():
     for gid in EXPECTED:
         assert gid in errors and ("not implemented" in errors[gid] or errors[gid].startswith("NotImplementedError")), \
             (gid, errors.get(gid))
-
-
-@pytest.mark.xfail(condition="ex06_variants" not in TESTS, reason="registry entries for ex06 not added yet", strict=True)
-def test_the_grader_knows_every_test_cell():
-    """adamlab.grading.verify refuses a notebook with an autograded test cell that TESTS does not map."""
-    assert TESTS["ex06_variants"] == EXPECTED

@@ -19,7 +19,7 @@ from adamlab.grading import ladder as L
 from adamlab.grading import ladder_probes as P
 from adamlab.grading.contract import Case, check_case, first_departure, rollout, signature_problems
 from adamlab.grading.probes import probe
-from adamlab.grading.registry import CONTRACTS, TESTS
+from adamlab.grading.registry import CONTRACTS
 from adamlab.grading.sandbox import run_student_code
 from adamlab.grading.suites import cases
 from adamlab.grading.torch_reference import torch_rollout
@@ -315,8 +315,8 @@ def _probes(spec, seed=8):
 def _spec_messages(spec, fn, seed=8):
     out = {}
     for suite, probes in _probes(spec, seed).items():
-        for probe in probes:
-            message = spec.judge(spec, probe, P.outcome(spec, fn, probe))
+        for item in probes:
+            message = spec.judge(spec, item, P.outcome(spec, fn, item))
             if message:
                 out[suite] = message
                 break
@@ -486,30 +486,11 @@ def _graded_cells(nb):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_source_notebook_agrees_with_the_test_tables(assignment):
+def test_source_notebook_has_a_written_answer_and_a_prediction(assignment):
+    """(That its test cells agree with registry.TESTS is tests/test_source_notebooks.py's job, for every assignment.)"""
     nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
-    ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
-    assert len(ids) == len(set(ids))
-    spec = TESTS[assignment]
-    auto, manual = set(), 0
-    for cell, meta in _graded_cells(nb):
-        assert meta.get("points", 0) > 0, meta["grade_id"]
-        if meta.get("solution"):
-            assert cell.cell_type == "markdown"  # a written answer, graded by hand
-            manual += 1
-            continue
-        gid = meta["grade_id"]
-        auto.add(gid)
-        function, suite = spec[gid]
-        if suite.startswith("probe:"):
-            assert probe(suite[len("probe:"):]).function == function
-            assert f'check_probe("{suite[len("probe:"):]}", {function})' in cell.source, gid
-        else:
-            assert f'check("{function}", {function}, "{suite}")' in cell.source, gid
-        hidden = "### BEGIN HIDDEN TESTS" in cell.source
-        assert hidden == gid.endswith("_hidden"), gid
-    assert auto == set(spec)
-    assert manual >= 1
+    written = [meta["grade_id"] for cell, meta in _graded_cells(nb) if meta.get("solution")]
+    assert written and all(meta.get("points", 0) > 0 for _, meta in _graded_cells(nb))
     assert any("Predict, then run" in c.source for c in nb.cells if c.cell_type == "markdown")
 
 

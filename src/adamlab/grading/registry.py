@@ -2,8 +2,8 @@
 
 ``TESTS[assignment][grade_id] = (function name, suite)``: the grader confirms each
 autograded test cell of the nbgrader source by running that check itself, on fresh
-inputs, outside the student's kernel. ``tests/test_grading_engine.py`` and the instructor-flow tests prove
-this table and the source notebooks agree.
+inputs, outside the student's kernel. ``tests/test_source_notebooks.py`` proves this table and
+the source notebooks agree, cell by cell; the instructor-flow tests grade every assignment through it.
 """
 
 from __future__ import annotations
