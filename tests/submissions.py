@@ -8,23 +8,17 @@ replaced and, for tampering, extra code added to the solution cell or cells chan
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import NamedTuple
 
 import nbformat
 
-SIGNATURE = "def adam_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
-CORRECT = SIGNATURE + """\
-    m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad**2
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-"""
+from adamlab.grading.sample_submissions import adam_step_cells, signature, solution_code
 
-
-def _mutate(old: str, new: str) -> str:
-    assert old in CORRECT, old
-    return CORRECT.replace(old, new)
+ROOT = Path(__file__).resolve().parents[1]
+CELLS = adam_step_cells(ROOT)  # the solution's adam_step, and that cell with each classic mistake
+CORRECT = CELLS["correct"]
+SIGNATURE = signature(CORRECT)
 
 
 class Submission(NamedTuple):
@@ -38,37 +32,19 @@ class Submission(NamedTuple):
 
 # Points: first_step 1, trajectory 2, pure 1, default (hidden) 2, settings (hidden) 3.
 WRONG = [
-    Submission("no_bias_correction", _mutate("m_hat = m / (1 - beta1**t)\n    v_hat = v / (1 - beta2**t)",
-                                             "m_hat, v_hat = m, v"), 1, ("no bias correction",)),
-    Submission("eps_inside_sqrt", _mutate("np.sqrt(v_hat) + eps", "np.sqrt(v_hat + eps)"), 1,
-               ("inside the square root",)),
-    Submission("t_off_by_one", _mutate("beta1**t)\n    v_hat = v / (1 - beta2**t)",
-                                       "beta1**(t + 1))\n    v_hat = v / (1 - beta2**(t + 1))"), 1,
-               ("t off by one",)),
-    Submission("missing_one_minus_beta", _mutate("(1 - beta1) * grad", "grad").replace("(1 - beta2) * grad**2",
-                                                                                      "grad**2"), 1,
-               ("(1 − β) factors missing",)),
-    Submission("abs_instead_of_square", _mutate("grad**2", "np.abs(grad)"), 1, ("|g| instead of g²",)),
-    Submission("lr_twice", _mutate("theta - lr * m_hat", "theta - lr * lr * m_hat"), 1,
-               ("learning rate applied twice",)),
-    Submission("modifies_inputs", SIGNATURE + """\
-    m *= beta1
-    m += (1 - beta1) * grad
-    v *= beta2
-    v += (1 - beta2) * grad**2
-    return theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
-""", 8, ("modified its input",)),
-    Submission("returns_input_unchanged", SIGNATURE + "    return theta.copy(), m.copy(), v.copy()\n", 1,
-               ("returned unchanged",)),
-    Submission("first_step_only", _mutate("beta1**t)\n    v_hat = v / (1 - beta2**t)",
-                                          "beta1)\n    v_hat = v / (1 - beta2)"), 2,
-               ("right only on the first step",)),
-    Submission("float32", _mutate("return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v",
-                                  "return (theta - lr * m_hat / (np.sqrt(v_hat) + eps)).astype(np.float32), m, v"),
-               0, ("float64",)),
+    Submission("no_bias_correction", CELLS["no_bias_correction"], 1, ("no bias correction",)),
+    Submission("eps_inside_sqrt", CELLS["eps_inside_sqrt"], 1, ("inside the square root",)),
+    Submission("t_off_by_one", CELLS["t_off_by_one"], 1, ("t off by one",)),
+    Submission("missing_one_minus_beta", CELLS["missing_one_minus_beta"], 1, ("(1 − β) factors missing",)),
+    Submission("abs_instead_of_square", CELLS["abs_instead_of_square"], 1, ("|g| instead of g²",)),
+    Submission("lr_twice", CELLS["lr_twice"], 1, ("learning rate applied twice",)),
+    Submission("modifies_inputs", CELLS["modifies_inputs"], 8, ("modified its input",)),
+    Submission("returns_input_unchanged", CELLS["returns_input_unchanged"], 1, ("returned unchanged",)),
+    Submission("first_step_only", CELLS["first_step_only"], 2, ("right only on the first step",)),
+    Submission("float32", CELLS["float32"], 0, ("float64",)),
 ]
 
-UNCHANGED = SIGNATURE + "    return theta.copy(), m.copy(), v.copy()\n"  # honest score: 1 (the purity test)
+UNCHANGED = CELLS["returns_input_unchanged"]  # honest score: 1 (the purity test)
 
 TAMPERED = [
     # Importing adamlab in a cell of one's own voids every check (0, below the honest 1).
@@ -139,14 +115,7 @@ def make_notebook(release_path: str, sub: Submission) -> str:
 
 # --- ex07_training: wrong optimizer classes, each with the test cells it must lose ---------------
 def _ex07_solution() -> str:
-    import json
-    from pathlib import Path
-
-    nb = json.loads((Path(__file__).resolve().parents[1] / "solutions" / "ex07_training" /
-                     "ex07_training.ipynb").read_text())
-    cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "adam_class")
-    source = "".join(cell["source"])
-    return "\n".join(l for l in source.splitlines() if "### BEGIN SOLUTION" not in l and "### END SOLUTION" not in l)
+    return solution_code(ROOT, "ex07_training", "adam_class")
 
 
 class ClassSubmission(NamedTuple):

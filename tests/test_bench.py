@@ -8,8 +8,10 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from adamlab import bench
+from adamlab.grading.sample_submissions import adam_step_cells, with_mistake
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -18,8 +20,9 @@ def test_class_mixes_solution_release_and_wrong_cells(tmp_path):
     for folder in ("solutions", "exercises"):
         shutil.copytree(REPO / folder / bench.ASSIGNMENT, tmp_path / folder / bench.ASSIGNMENT)
     students = bench.make_class(tmp_path, 30)
-    assert len(students) == 30 and set(students.values()) == set(bench.VARIANTS)
+    assert len(students) == 30 and set(students.values()) == set(bench.KINDS)
     release = (REPO / "exercises" / bench.ASSIGNMENT / f"{bench.ASSIGNMENT}.ipynb").read_text()
+    cells = adam_step_cells(REPO)
     for student, kind in students.items():
         path = tmp_path / "_grading" / "submitted" / student / bench.ASSIGNMENT / f"{bench.ASSIGNMENT}.ipynb"
         nb = nbformat.read(path, as_version=4)
@@ -27,9 +30,20 @@ def test_class_mixes_solution_release_and_wrong_cells(tmp_path):
         if kind == "blank":
             assert path.read_text() == release
         elif kind != "solution":
-            assert bench.VARIANTS[kind] in [c.source for c in nb.cells]
-    wrong = {k: v for k, v in bench.VARIANTS.items() if v is not None and k != "correct"}
-    assert all(v != bench.CORRECT for v in wrong.values()), "a mutation did not apply"
+            assert cells[kind] in [c.source for c in nb.cells]
+
+
+def test_sample_cells_are_the_solution_and_each_differs_from_it():
+    cells = adam_step_cells(REPO)
+    correct = cells.pop("correct")
+    assert "### BEGIN SOLUTION" not in correct and correct.startswith("def adam_step(")
+    assert all(code != correct and code.startswith("def adam_step(") for code in cells.values())
+    assert len(set(cells.values())) == len(cells)
+
+
+def test_a_mistake_that_no_longer_applies_is_an_error_not_a_correct_submission():
+    with pytest.raises(ValueError, match="not in the solution"):
+        with_mistake("def adam_step(theta, grad, m, v, t):\n    return theta, m, v\n", "eps_inside_sqrt")
 
 
 def test_writes_markdown_csv_and_json_with_budgets(tmp_path):

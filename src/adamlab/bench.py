@@ -245,56 +245,37 @@ def bench_make_test(root: Path, runs: int, work: Path, report: Report) -> None:
 
 # ------------------------------------------------------------------------------------------------------ grading
 
-SIGNATURE = "def adam_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
-CORRECT = SIGNATURE + """\
-    m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad**2
-    m_hat = m / (1 - beta1**t)
-    v_hat = v / (1 - beta2**t)
-    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-"""
-VARIANTS = {  # the adam_step cell of each kind of submission; None: the notebook as a whole (see make_class)
-    "solution": None,
-    "correct": CORRECT,
-    "no_bias_correction": CORRECT.replace("m_hat = m / (1 - beta1**t)\n    v_hat = v / (1 - beta2**t)",
-                                          "m_hat, v_hat = m, v"),
-    "eps_inside_sqrt": CORRECT.replace("np.sqrt(v_hat) + eps", "np.sqrt(v_hat + eps)"),
-    "blank": None,
-    "lr_twice": CORRECT.replace("theta - lr * m_hat", "theta - lr * lr * m_hat"),
-    "modifies_inputs": SIGNATURE + """\
-    m *= beta1
-    m += (1 - beta1) * grad
-    v *= beta2
-    v += (1 - beta2) * grad**2
-    return theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
-""",
-    "t_off_by_one": CORRECT.replace("beta1**t)", "beta1**(t + 1))").replace("beta2**t)", "beta2**(t + 1))"),
-}
+# The kinds of submission in the graded class, in turn: the source notebook itself, the blank release,
+# and the release with its adam_step cell replaced (the solution's, or the solution's with one mistake).
+KINDS = ("solution", "correct", "no_bias_correction", "eps_inside_sqrt", "blank", "lr_twice", "modifies_inputs",
+         "t_off_by_one")
 
 
 def make_class(root: Path, size: int) -> dict[str, str]:
-    """``size`` submissions of ``ex05_adam`` under ``_grading/submitted/``, cycling through :data:`VARIANTS`."""
+    """``size`` submissions of ``ex05_adam`` under ``_grading/submitted/``, cycling through :data:`KINDS`."""
     import nbformat
 
+    from .grading.sample_submissions import adam_step_cells
+
+    cells = adam_step_cells(root)
     solution = (root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
     release_path = root / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     release = release_path.read_text()
-    kinds = list(VARIANTS)
     students = {}
     for i in range(size):
-        kind = kinds[i % len(kinds)]
+        kind = KINDS[i % len(KINDS)]
         if kind == "solution":
             text = solution
         elif kind == "blank":
             text = release
         else:
             nb = nbformat.read(release_path, as_version=4)
-            cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")
+            stubs = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")
                      and "def adam_step" in c.source]
-            if len(cells) != 1:
+            if len(stubs) != 1:
                 raise RuntimeError(f"{release_path}: expected one solution cell defining adam_step, "
-                                   f"found {len(cells)}")
-            cells[0].source = VARIANTS[kind]
+                                   f"found {len(stubs)}")
+            stubs[0].source = cells[kind]
             text = nbformat.writes(nb)
         student = f"s{i:03d}_{kind}"
         folder = root / "_grading" / "submitted" / student / ASSIGNMENT
@@ -354,7 +335,7 @@ def bench_grading(root: Path, runs: int, work: Path, report: Report, size: int, 
     finally:
         os.chdir(here)
         shutil.rmtree(copy.parent, ignore_errors=True)
-    kinds = {k: sum(1 for v in students.values() if v == k) for k in VARIANTS}
+    kinds = {k: sum(1 for v in students.values() if v == k) for k in KINDS}
     report.tables["grading"] = rows
     report.tables["grading class"] = [{"kind": k, "submissions": n} for k, n in kinds.items()]
 
