@@ -6,9 +6,18 @@ that function must lose points, and the grading report must name the catalogued 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 import nbformat
+
+from adamlab.grading.sample_submissions import replaced, solution_code
+
+ROOT = Path(__file__).resolve().parents[1]
+# Lines of ex06's solution cells that the AdamW and AMSGrad mistakes change.
+DECAY = "    theta = theta * (1 - lr * weight_decay)  # decoupled: outside m and v\n"
+ADAMW_RETURN = "return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v"
+MAX_OF_RAW_V = "    v_max = np.maximum(v_max, v)  # over the raw v, before bias correction\n"
 
 
 class CellSubmission(NamedTuple):
@@ -100,26 +109,24 @@ LADDER_WRONG = [
                    "def rmsprop_step(theta, grad, sq_avg, *, lr=0.01, alpha=0.99, eps=1e-8):\n"
                    "    sq_avg = sq_avg + grad**2\n"
                    "    return theta - lr * grad / (np.sqrt(sq_avg) + eps), sq_avg\n", "sum_instead_of_average"),
-    # ex06: adamw_step and amsgrad_step (ex06's Reddi-path tests call them too)
-    CellSubmission("ex06_variants", "adamw_l2", "adamw_step",
-                   "def adamw_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):\n    grad = grad + weight_decay * theta\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n"
-                   "    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v\n", "l2_instead_of_decoupled"),
-    CellSubmission("ex06_variants", "adamw_decay_without_lr", "adamw_step",
-                   "def adamw_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):\n    theta = theta * (1 - weight_decay)\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n"
-                   "    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v\n", "decay_without_lr"),
-    CellSubmission("ex06_variants", "adamw_decay_after_step", "adamw_step",
-                   "def adamw_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n"
-                   "    return (theta - lr * m_hat / (np.sqrt(v_hat) + eps)) * (1 - lr * weight_decay), m, v\n",
-                   "decay_after_step"),
-    CellSubmission("ex06_variants", "adamw_no_decay", "adamw_step",
-                   "def adamw_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n"
-                   "    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v\n", "no_decay"),
-    CellSubmission("ex06_variants", "amsgrad_max_after_correction", "amsgrad_step",
-                   "def amsgrad_step(theta, grad, m, v, v_max, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n    v_max = np.maximum(v_max, v_hat)\n"
-                   "    return theta - lr * m_hat / (np.sqrt(v_max) + eps), m, v, v_max\n", "max_after_bias_correction"),
-    CellSubmission("ex06_variants", "amsgrad_max_unused", "amsgrad_step",
-                   "def amsgrad_step(theta, grad, m, v, v_max, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)\n    v_max = np.maximum(v_max, v)\n"
-                   "    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v, v_max\n", "max_not_used"),
+    # ex06: adamw_step and amsgrad_step (ex06's Reddi-path tests call them too), made from the solution's cells
+    *(CellSubmission("ex06_variants", student, cell, replaced(solution_code(ROOT, "ex06_variants", cell), edits,
+                                                               student), mistake)
+      for student, cell, edits, mistake in (
+          ("adamw_l2", "adamw_step", ((DECAY, "    grad = grad + weight_decay * theta\n"),), "l2_instead_of_decoupled"),
+          ("adamw_decay_without_lr", "adamw_step", (("theta * (1 - lr * weight_decay)", "theta * (1 - weight_decay)"),),
+           "decay_without_lr"),
+          ("adamw_decay_after_step", "adamw_step", ((DECAY, ""), (ADAMW_RETURN, ADAMW_RETURN.replace(
+              "theta - lr * m_hat / (np.sqrt(v_hat) + eps)",
+              "(theta - lr * m_hat / (np.sqrt(v_hat) + eps)) * (1 - lr * weight_decay)"))), "decay_after_step"),
+          ("adamw_no_decay", "adamw_step", ((DECAY, ""),), "no_decay"),
+          ("amsgrad_max_after_correction", "amsgrad_step",
+           ((MAX_OF_RAW_V, ""), ("v_max_hat = v_max / (1 - beta2**t)",
+                                 "v_hat = v / (1 - beta2**t)\n    v_max = np.maximum(v_max, v_hat)"),
+            ("np.sqrt(v_max_hat)", "np.sqrt(v_max)")), "max_after_bias_correction"),
+          ("amsgrad_max_unused", "amsgrad_step", (("np.sqrt(v_max_hat)", "np.sqrt(v / (1 - beta2**t))"),),
+           "max_not_used"),
+      )),
 ]
 
 

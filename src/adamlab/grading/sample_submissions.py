@@ -62,10 +62,14 @@ def with_mistake(correct: str, name: str) -> str:
     """``correct`` (the solution's ``adam_step``) with mistake ``name`` of :data:`MISTAKES` or :data:`REWRITES`."""
     if name in REWRITES:
         return signature(correct) + REWRITES[name]
-    code = correct
-    for old, new in MISTAKES[name]:
+    return replaced(correct, MISTAKES[name], name)
+
+
+def replaced(code: str, replacements, name: str) -> str:
+    """``code`` with each ``(old, new)`` of ``replacements`` applied in order; an ``old`` that is missing is an error."""
+    for old, new in replacements:
         if old not in code:
-            raise ValueError(f"mistake {name!r}: {old!r} is not in the solution's adam_step any more")
+            raise ValueError(f"mistake {name!r}: {old!r} is not in the solution any more")
         code = code.replace(old, new)
     return code
 
