@@ -37,8 +37,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 book: $(STAMP)
 	@# Jupyter Book runs notebooks one at a time: execute them JOBS at a time into its cache first.
-	$(BIN)/python -m adamlab.bookexec --jobs $(JOBS)
-	$(BIN)/jupyter-book build . -W --keep-going
+	$(BIN)/python tools/bookexec.py --jobs $(JOBS)
+	$(BIN)/jupyter-book build . -W --keep-going --quiet
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
 # tests/test_browser.py reads the built book in Debian's Chromium (apt-get, once; needs root).

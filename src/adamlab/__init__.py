@@ -6,7 +6,9 @@ the NumPy chapters start fast.
 """
 
 __version__ = "0.1.0"
-__all__ = ["device", "__version__"]
+from .runconfig import book_seed, large_run
+
+__all__ = ["book_seed", "device", "large_run", "__version__"]
 
 
 def device(verbose: bool = True):
