@@ -13,11 +13,12 @@ export PYTHONHASHSEED := 0
 ASSIGNMENTS := $(notdir $(wildcard solutions/ex*))
 WORKERS ?= 2
 
-.PHONY: help install book browser test bench release collect grade clean
+.PHONY: help install book browser test bench portability release collect grade clean
 
 help:
 	@echo "make book     build the HTML book into _build/html"
 	@echo "make test     run the whole test suite (builds the book first)"
+	@echo "make portability  execute every chapter under each CPU kernel width and thread count this CPU has"
 	@echo "make bench    time book builds, make test, grading and optimizer steps into _bench/"
 	@echo "make release  regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make collect A=ex05_adam   unpack _grading/downloaded/ex05_adam/archive/*.zip into _grading/submitted/"
@@ -47,6 +48,9 @@ browser:
 
 test: book browser
 	$(BIN)/python -m pytest
+
+portability: $(STAMP)
+	$(BIN)/python tools/portability.py $(if $(SEEDS),--seeds $(SEEDS))
 
 bench: $(STAMP)
 	$(BIN)/python -m adamlab.bench --out _bench
