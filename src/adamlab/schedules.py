@@ -42,7 +42,12 @@ def step_decay(step: int, *, lr: float, step_size: int, gamma: float = 0.1) -> f
 
     .. math:: \alpha_t = \alpha\,\gamma^{\lfloor t / s \rfloor}
 
-    The "divide by 10 at fixed epochs" schedule of ResNet training (He et al., 2016).
+    With ``gamma=0.1`` and ``step_size`` = 30 epochs' worth of steps this is the PyTorch
+    ImageNet example's recipe (``StepLR(step_size=30, gamma=0.1)`` over 90 epochs,
+    pytorch/examples ``imagenet/main.py``). Uneven milestones, such as Goyal et al.
+    (2017)'s division by 10 at epochs 30, 60 and 80, are torch's ``MultiStepLR``; He et
+    al. (2016) divided by 10 when the error plateaued (ImageNet) or at fixed iterations
+    (CIFAR-10).
     """
     _check_step(step)
     _check_positive_int(step_size, "step_size")
@@ -124,7 +129,8 @@ def warmup_cosine(
 
     torch: ``SequentialLR(opt, [LinearLR(opt, f_0, total_iters=W),
     CosineAnnealingLR(opt, T_max=T - W, eta_min=min_lr)], milestones=[W])``.
-    The common recipe for transformers and for large-batch training.
+    A common recipe for training transformers with Adam or AdamW: the gradual warm-up of
+    Goyal et al. (2017), then the cosine of SGDR without its restarts.
     """
     _check_step(step)
     _check_positive_int(warmup_steps, "warmup_steps")
