@@ -83,3 +83,16 @@ def test_the_built_book_used_the_cache_for_every_page():
     cache = get_cache(str(cache_dir))
     for page in bookexec.toc_pages(REPO):
         cache.match_cache_notebook(bookexec.read(page))  # raises KeyError if myst-nb's hash would differ
+
+
+@pytest.mark.slow
+def test_fill_cache_stores_what_myst_nb_looks_up(tmp_path):
+    """A page executed by bookexec is found by the hash myst-nb computes: Jupyter Book does not execute it again."""
+    from jupyter_cache import get_cache
+
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: page\n")
+    (tmp_path / "page.md").write_text(FAILING_PAGE.split("```{code-cell} ipython3\nok = True")[0])
+    assert bookexec.fill_cache(tmp_path, jobs=1, timeout=120) == 0
+    cache = get_cache(str(tmp_path / "_build" / ".jupyter_cache"))
+    cache.match_cache_notebook(bookexec.read(tmp_path / "page.md"))  # KeyError if the hash differs
+    assert bookexec.fill_cache(tmp_path, jobs=1, timeout=120) == 0  # second run: nothing to execute

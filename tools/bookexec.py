@@ -198,7 +198,9 @@ def execute(path: str, timeout: int) -> tuple[str, object, float, str | None]:
 
     page = Path(path)
     nb = read(page)
-    client = _explaining_client()(nb, timeout=timeout, allow_errors=False, resources={"metadata": {"path": str(page.parent)}})
+    # record_timing=False: timing metadata in the cells would change the hash myst-nb looks the page up by.
+    client = _explaining_client()(nb, timeout=timeout, allow_errors=False, record_timing=False,
+                                  resources={"metadata": {"path": str(page.parent)}})
     start = time.perf_counter()
     report = None
     try:
