@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from adamlab import bench
-from adamlab.grading.sample_submissions import adam_step_cells, with_mistake
+from adamlab.grading.confirm.samples import adam_step_cells, with_mistake
 
 REPO = Path(__file__).resolve().parents[1]
 

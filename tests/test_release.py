@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-from pathlib import Path
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-REPO = Path(__file__).resolve().parents[1]
+from adamlab.grading.exercises import EXERCISES
+from conftest import REPO, release_notebook, source_notebook
+
 ASSIGNMENTS = sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())
 BLOCK = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN MARK SCHEME")
@@ -25,7 +24,7 @@ def secrets() -> list[tuple[str, str]]:
     """(where, whitespace-free text) of every solution and hidden-test block in solutions/."""
     found = []
     for a in ASSIGNMENTS:
-        nb = nbformat.read(REPO / "solutions" / a / f"{a}.ipynb", as_version=4)
+        nb = nbformat.read(source_notebook(a), as_version=4)
         for cell in nb.cells:
             for kind, body in BLOCK.findall(cell.source):
                 if len(squash(body)) > 20:
@@ -37,28 +36,26 @@ def secrets() -> list[tuple[str, str]]:
     return found
 
 
-def test_every_assignment_is_released():
+def test_every_assignment_is_released_and_graded():
     assert ASSIGNMENTS, "solutions/ holds no assignment"
+    assert ASSIGNMENTS == sorted(e.name for e in EXERCISES), "solutions/ and the grading registry disagree"
     for a in ASSIGNMENTS:
-        assert (REPO / "exercises" / a / f"{a}.ipynb").exists(), f"{a} has not been released: run make release"
+        assert release_notebook(a).exists(), f"{a} has not been released: run make release"
 
 
-def test_exercises_are_current(tmp_path):
+@pytest.mark.slow
+def test_exercises_are_current(fresh_release):
     """Regenerating the release from solutions/ changes nothing."""
     for a in ASSIGNMENTS:
-        subprocess.run([str(REPO / ".venv" / "bin" / "nbgrader"), "generate_assignment", a, "--force",
-                        f"--CourseDirectory.release_directory={tmp_path / 'release'}",
-                        f"--CourseDirectory.db_url=sqlite:///{tmp_path / 'gradebook.db'}", "--log-level=ERROR"],
-                       cwd=REPO, check=True, capture_output=True,
-                       env={**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}"})
-        fresh = sorted(p.relative_to(tmp_path / "release" / a) for p in (tmp_path / "release" / a).rglob("*")
-                       if p.is_file())
-        committed = sorted(p.relative_to(REPO / "exercises" / a) for p in (REPO / "exercises" / a).rglob("*")
-                           if p.is_file())
+        fresh = sorted(p.relative_to(fresh_release / a) for p in (fresh_release / a).rglob("*") if p.is_file())
+        committed = sorted(
+            p.relative_to(REPO / "exercises" / a) for p in (REPO / "exercises" / a).rglob("*") if p.is_file()
+        )
         assert fresh == committed, f"{a}: files differ; run make release"
         for rel in fresh:
-            assert (tmp_path / "release" / a / rel).read_bytes() == (REPO / "exercises" / a / rel).read_bytes(), \
+            assert (fresh_release / a / rel).read_bytes() == (REPO / "exercises" / a / rel).read_bytes(), (
                 f"exercises/{a}/{rel} is stale: run make release"
+            )
 
 
 def test_no_solution_or_hidden_test_in_exercises():
@@ -71,6 +68,7 @@ def test_no_solution_or_hidden_test_in_exercises():
             assert marker not in content, f"{marker!r} in {path}"
 
 
+@pytest.mark.slow  # needs `make book`
 def test_built_book_holds_no_solution_hidden_test_or_private_folder():
     html = REPO / "_build" / "html"
     if not (html / "index.html").exists():
@@ -94,11 +92,31 @@ def test_every_test_cell_follows_a_graded_or_solution_cell():
     """nbgrader 0.9.6 re-inserts a deleted test cell after the previous *graded or solution* cell,
     and crashes (KeyError in add_missing_grade_cells) when that previous nbgrader cell is a plain locked one."""
     for a in ASSIGNMENTS:
-        nb = nbformat.read(REPO / "solutions" / a / f"{a}.ipynb", as_version=4)
+        nb = nbformat.read(source_notebook(a), as_version=4)
         marked = [c.metadata["nbgrader"] for c in nb.cells if "nbgrader" in c.metadata]
-        for prev, meta in zip(marked, marked[1:]):
+        for prev, meta in zip(marked, marked[1:], strict=False):
             if meta.get("grade") and not meta.get("solution"):
-                assert prev.get("grade") or prev.get("solution"), \
+                assert prev.get("grade") or prev.get("solution"), (
                     f"{a}: test cell {meta['grade_id']} follows the plain locked cell {prev['grade_id']}"
+                )
         for meta in marked:
             assert meta.get("grade") or meta.get("solution"), f"{a}: {meta['grade_id']} is a plain locked cell"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_keeps_the_visible_checks_and_blanks_the_rest(assignment):
+    """Visible test cells keep their check; hidden ones keep only their comment; written answers are blank;
+    the release folder holds the notebook alone."""
+    path = release_notebook(assignment)
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade"):
+            continue
+        if meta.get("solution"):
+            assert cell.source == "YOUR ANSWER HERE", meta["grade_id"]
+        elif meta["grade_id"].endswith("_hidden"):
+            assert "check" not in cell.source, meta["grade_id"]
+        else:
+            assert "check" in cell.source, meta["grade_id"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]

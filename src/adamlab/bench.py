@@ -255,7 +255,7 @@ def make_class(root: Path, size: int) -> dict[str, str]:
     """``size`` submissions of ``ex05_adam`` under ``_grading/submitted/``, cycling through :data:`KINDS`."""
     import nbformat
 
-    from .grading.sample_submissions import adam_step_cells
+    from .grading.confirm.samples import adam_step_cells
 
     cells = adam_step_cells(root)
     solution = (root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text()
@@ -294,7 +294,7 @@ def _reset_grading(root: Path) -> None:
 
 
 def bench_grading(root: Path, runs: int, work: Path, report: Report, size: int, workers: list[int]) -> None:
-    from .grading import pipeline
+    from .grading.confirm import pipeline
 
     copy = copy_repo(root, work / "grading" / "adamlab")
     students = make_class(copy, size)

@@ -12,16 +12,15 @@ goes to :math:`-1`.
 - :func:`reddi_path`: the runs with torch's rules (:func:`adamlab.optimizers.adam_step`,
   :func:`adamlab.optimizers.amsgrad_step`: bias correction, constant learning rate);
 - :func:`paper_path`: the paper's own algorithms (no bias correction, no ε, step
-  :math:`\alpha/\sqrt t`);
-- :func:`check_reddi`: the check of exercise 6's ``reddi_path`` (two :class:`~adamlab.grading.probes.Probe` s,
-  so that the grader can also run them outside the student's kernel).
+  :math:`\alpha/\sqrt t`).
+
+Exercise 6 has students write ``reddi_path`` themselves; its check is in the grading package
+(:mod:`adamlab.grading.exercises`).
 
 Reference: https://openreview.net/forum?id=ryQu7f-RZ (Section 3 and Theorem 1).
 """
 
 from __future__ import annotations
-
-from typing import Callable
 
 import numpy as np
 
@@ -49,40 +48,47 @@ def average_regret(path: np.ndarray, C: float, start: int = 1) -> float:
     return float(np.mean(g * (path[:-1] + 1.0)))
 
 
-def reddi_path(amsgrad: bool, *, steps: int = 3000, C: float = 3.0, lr: float = 0.01, beta1: float = 0.0,
-               beta2: float | None = None, eps: float = 1e-8, x0: float = 0.0) -> np.ndarray:
+def reddi_path(
+    amsgrad: bool,
+    *,
+    steps: int = 3000,
+    C: float = 3.0,
+    lr: float = 0.01,
+    beta1: float = 0.0,
+    beta2: float | None = None,
+    eps: float = 1e-8,
+    x0: float = 0.0,
+) -> np.ndarray:
     """Positions :math:`x_0, \\dots, x_{steps}` of torch-style Adam or AMSGrad (projected onto [-1, 1]).
 
     The same as ``torch.optim.Adam([x], lr, betas=(beta1, beta2), amsgrad=amsgrad)`` followed by
     ``x.clamp_(-1, 1)`` after every step. ``beta2`` defaults to the paper's :func:`reddi_beta2`.
     """
-    return _reddi_like(amsgrad, steps=steps, C=C, lr=lr, beta1=beta1, beta2=beta2, eps=eps, x0=x0)
-
-
-def _reddi_like(amsgrad, *, steps, C, lr, beta1=0.0, beta2=None, eps=1e-8, x0=0.0, project=True, t_shift=0,
-                weight_decay=0.0, swap=False):
-    """:func:`reddi_path` with the mistakes of the exercise's catalogue switched on by flags."""
     beta2 = reddi_beta2(C) if beta2 is None else beta2
-    if swap:
-        amsgrad = not amsgrad
     x, m, v, v_max = np.array([x0]), np.zeros(1), np.zeros(1), np.zeros(1)
     path = [x0]
     with np.errstate(all="ignore"):
         for t in range(1, steps + 1):
-            g = np.array([reddi_gradient(t + t_shift, C)])
+            g = np.array([reddi_gradient(t, C)])
             if amsgrad:
                 x, m, v, v_max = O.amsgrad_step(x, g, m, v, v_max, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
             else:
-                x, m, v = O.adamw_step(x, g, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps,
-                                       weight_decay=weight_decay)
-            if project:
-                x = np.clip(x, -1.0, 1.0)
+                x, m, v = O.adam_step(x, g, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+            x = np.clip(x, -1.0, 1.0)
             path.append(float(x[0]))
     return np.array(path)
 
 
-def paper_path(amsgrad: bool, *, steps: int = 3000, C: float = 3.0, alpha: float = 0.1, beta1: float = 0.0,
-               beta2: float | None = None, x0: float = 0.0) -> np.ndarray:
+def paper_path(
+    amsgrad: bool,
+    *,
+    steps: int = 3000,
+    C: float = 3.0,
+    alpha: float = 0.1,
+    beta1: float = 0.0,
+    beta2: float | None = None,
+    x0: float = 0.0,
+) -> np.ndarray:
     r"""The paper's Adam (Algorithm 1 with Adam's averages) or AMSGrad (Algorithm 2), projected onto [-1, 1].
 
     .. math::
@@ -103,91 +109,3 @@ def paper_path(amsgrad: bool, *, steps: int = 3000, C: float = 3.0, alpha: float
         x = min(1.0, max(-1.0, x - alpha / np.sqrt(t) * m / np.sqrt(v_hat)))
         path.append(x)
     return np.array(path)
-
-
-# --- The check of exercise 6's reddi_path(amsgrad, *, steps, C, lr) -----------------------------------------
-
-_MISTAKES = (  # (flags of _reddi_like, what the student most likely did, how to fix it)
-    (dict(weight_decay=1e-2), "adamw_step's default weight_decay=0.01 was left on for the Adam run",
-     "Plain Adam is adamw_step with weight_decay=0.0: pass it explicitly."),
-    (dict(project=False), "x is not projected onto [-1, 1]",
-     "After every step clip x back into the interval: x = np.clip(x, -1.0, 1.0)."),
-    (dict(t_shift=-1), "the gradient C comes one step late (C when t % 3 == 2, or t counted from 0)",
-     "With t = 1, 2, 3, ... the gradient is C when t % 3 == 1, else -1; the first gradient is C."),
-    (dict(t_shift=1), "the gradient C comes one step early (C when t % 3 == 0)",
-     "With t = 1, 2, 3, ... the gradient is C when t % 3 == 1, else -1; the first gradient is C."),
-    (dict(beta1=0.9, beta2=0.999), "the default betas (0.9, 0.999) were used",
-     "The counterexample needs beta1 = 0 and beta2 = 1/(1 + C**2)."),
-    (dict(beta2=0.999), "beta2 was left at its default 0.999", "Use beta2 = 1/(1 + C**2) (and beta1 = 0)."),
-    (dict(beta1=0.9), "beta1 was left at its default 0.9", "Use beta1 = 0 (and beta2 = 1/(1 + C**2))."),
-    (dict(swap=True), "the Adam and AMSGrad runs are swapped",
-     "amsgrad=True must use your amsgrad_step, amsgrad=False your adamw_step with weight_decay=0."),
-)
-
-
-def _probe_run(fn, inputs):
-    kw = dict(steps=int(inputs["steps"][0]), C=float(inputs["C"][0]), lr=float(inputs["lr"][0]))
-    return {"adam": np.asarray(fn(False, **kw), dtype=np.float64),
-            "amsgrad": np.asarray(fn(True, **kw), dtype=np.float64)}
-
-
-def _probe_judge(inputs, outputs) -> str | None:
-    kw = dict(steps=int(inputs["steps"][0]), C=float(inputs["C"][0]), lr=float(inputs["lr"][0]))
-    setting = f"steps={kw['steps']}, C={kw['C']:g}, lr={kw['lr']:g}"
-    reference = {False: _reddi_like(False, **kw), True: _reddi_like(True, **kw)}
-    for amsgrad, key in ((False, "adam"), (True, "amsgrad")):
-        call = f"reddi_path(amsgrad={amsgrad}, {setting})"
-        got = np.asarray(outputs.get(key, np.zeros(0)), dtype=np.float64).ravel()
-        if got.shape != (kw["steps"] + 1,):
-            return (f"{call} returned {got.size} values; expected steps + 1 = {kw['steps'] + 1} "
-                    "(the positions x_0, x_1, ..., x_steps, starting with x_0 = 0).")
-        if not np.all(np.isfinite(got)):
-            return f"{call} returned values that are not finite (NaN or inf) from step {int(np.argmin(np.isfinite(got)))}."
-        expected = reference[amsgrad]
-        bad = np.nonzero(~np.isclose(got, expected, rtol=1e-7, atol=1e-9))[0]
-        if bad.size == 0:
-            continue
-        k = int(bad[0])
-        message = (f"{call} departs from the reference at x_{k}: expected {expected[k]:.10g}, got {got[k]:.10g}. "
-                   f"(Reference: Adam ends at {reference[False][-1]:+.4f}, AMSGrad at {reference[True][-1]:+.4f}.)")
-        for flags, title, hint in _MISTAKES:
-            if np.allclose(got, _reddi_like(amsgrad, **kw, **flags), rtol=1e-7, atol=1e-9):
-                return message + f"\nMost likely mistake: {title}. {hint}"
-        return message + ("\nNo known slip reproduces your path. If your "
-                          f"{'amsgrad_step' if amsgrad else 'adamw_step'} passes its own tests, check the gradient "
-                          "(C when t % 3 == 1, else -1, with t = 1, 2, ...), the hyperparameters "
-                          "(beta1 = 0, beta2 = 1/(1 + C**2), the given lr) and the clipping to [-1, 1].")
-    return None
-
-
-def _visible_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
-    return {"steps": np.array([3000.0]), "C": np.array([3.0]), "lr": np.array([0.01])}
-
-
-def _random_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
-    return {"steps": np.array([float(rng.integers(2400, 3001))]), "C": np.array([float(rng.choice([3, 4, 5]))]),
-            "lr": np.array([float(rng.choice([0.005, 0.01, 0.02]))])}
-
-
-def _register_probes():
-    from .grading.probes import Probe, register
-
-    return {
-        "visible": register(Probe("reddi_path:counterexample", "reddi_path", _visible_inputs, _probe_run,
-                                  _probe_judge)),
-        "random": register(Probe("reddi_path:counterexample_random", "reddi_path", _random_inputs, _probe_run,
-                                 _probe_judge, visible_seed=None)),
-    }
-
-
-PROBES = _register_probes()
-
-
-def check_reddi(fn: Callable[..., np.ndarray], suite: str = "visible", *, seed: int | None = None) -> None:
-    """Kernel side: check the student's ``reddi_path`` (``suite`` "visible": C = 3, lr = 0.01, 3000 steps;
-    "random": a fresh C, lr and length). Raises ``AssertionError`` naming the most likely mistake."""
-    from .grading.probes import check_probe
-
-    if suite not in PROBES:
-        raise ValueError(f"unknown suite {suite!r}; expected one of {sorted(PROBES)}")
-    check_probe(PROBES[suite].name, fn, seed=seed)

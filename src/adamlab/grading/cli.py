@@ -1,32 +1,10 @@
-"""Command line for instructors: ``python -m adamlab.grading.cli grade`` (what ``make grade`` runs)."""
+"""``python -m adamlab.grading.cli`` (what ``make grade`` runs): the command line lives in :mod:`.confirm.cli`."""
 
-from __future__ import annotations
-
-import argparse
 import sys
-from pathlib import Path
 
+from .confirm.cli import main
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="adamlab-grade", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("grade", help="autograde _grading/submitted/, confirm scores, write feedback and grades.csv")
-    g.add_argument("--root", default=".", help="the course repository (where nbgrader_config.py is)")
-    g.add_argument("--workers", type=int, default=2, help="parallel grading processes (default 2)")
-    g.add_argument("--assignment", action="append", help="grade only this assignment (repeatable)")
-    g.add_argument("--seed", type=int, help="seed of the confirmation inputs (default: fresh)")
-    g.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
-    args = parser.parse_args(argv)
-    root = Path(args.root).resolve()
-    if not (root / "nbgrader_config.py").exists():
-        parser.error(f"{root} has no nbgrader_config.py: run from the adamlab repository or pass --root")
-    if args.workers < 1:
-        parser.error("--workers must be >= 1")
-    from .pipeline import grade
-
-    grade(root, workers=args.workers, assignments=args.assignment, seed=args.seed, feedback=not args.no_feedback)
-    return 0
-
+__all__ = ["main"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,10 +1,11 @@
 """Run a student's code in a fresh, limited process and bring back only plain arrays.
 
-The child (:mod:`adamlab.grading._child`) starts from nothing the student touched:
+The child (:mod:`adamlab.grading.confirm._child`) starts from nothing the student touched:
 a new interpreter (``python -I``: no user site, no ``PYTHONPATH``, no current
 directory on the path), an empty working directory, a scrubbed environment, CPU,
 memory and file-size limits, and a wall-clock timeout after which its whole
-process group is killed. What it sends back is read with ``allow_pickle=False``.
+process group is killed. Requests and results cross as plain trees (:mod:`..engine.transport`),
+read with ``allow_pickle=False``.
 """
 
 from __future__ import annotations
@@ -18,9 +19,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-import numpy as np
-
-from .contract import Case
+from ..engine import transport
 
 TIMEOUT_S = float(os.environ.get("ADAMLAB_SANDBOX_TIMEOUT", "60"))  # seconds of wall clock
 MEMORY_BYTES = 6 * 2**30
@@ -32,7 +31,7 @@ CPU_SECONDS = 120
 class SandboxResult:
     """The student's outputs per request item (dict of arrays, or an error dict), and what went wrong."""
 
-    items: list  # per item: {"error": None, "outputs": {...}} or {"error": key, "message": str}
+    items: list  # per plan item: {"error": None, "outputs": tree} or {"error": key, "message": str}
     problem: str | None  # None, or why the child produced no result (timeout, killed, crashed...)
     stderr_tail: str
 
@@ -45,39 +44,40 @@ def _limits() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def run_student_code(cells: list[str], plan: list, timeout: float | None = None) -> SandboxResult:
-    """Execute ``cells`` in a fresh process, then run each item of ``plan`` on the student's objects.
-
-    An item is ``(function, case, pure)`` for a rollout of a step function (see :mod:`.contract`),
-    or ``("probe", probe_name, inputs)`` for a :class:`.probes.Probe`.
-    """
+def run_student_code(cells: list[str], plan: list[tuple[str, object]], timeout: float | None = None) -> SandboxResult:
+    """Execute ``cells`` in a fresh process, then run each ``(probe name, inputs)`` of ``plan`` on the
+    student's objects; the inputs come from the probe's ``make_inputs``."""
     timeout = TIMEOUT_S if timeout is None else timeout
     with tempfile.TemporaryDirectory(prefix="adamlab-sandbox-") as workdir:
         with open(os.path.join(workdir, "cells.json"), "w") as f:
             json.dump(cells, f)
-        arrays = {}
-        meta = []
-        for k, item in enumerate(plan):
-            if item[0] == "probe":
-                _, name, inputs = item
-                meta.append({"kind": "probe", "probe": name})
-                arrays.update({f"in{k}__{key}": np.asarray(v, dtype=np.float64) for key, v in inputs.items()})
-                continue
-            function, case, pure = item
-            arrays[f"theta0_{k}"] = np.asarray(case.theta0, dtype=np.float64)
-            arrays[f"grads_{k}"] = np.asarray(case.grads, dtype=np.float64)
-            meta.append({"kind": "step", "function": function, "label": case.label, "hp": dict(case.hp), "pure": pure})
-        np.savez(os.path.join(workdir, "request.npz"), plan=np.array(json.dumps(meta)), **arrays)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": workdir, "MPLBACKEND": "Agg",
-               "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+        transport.write(
+            os.path.join(workdir, "request.npz"),
+            {"items": [{"probe": name, "inputs": inputs} for name, inputs in plan]},
+        )
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": workdir,
+            "MPLBACKEND": "Agg",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+        }
         for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             if var in os.environ:
                 env[var] = os.environ[var]
         with open(os.path.join(workdir, "stdout"), "wb") as out, open(os.path.join(workdir, "stderr"), "wb") as err:
-            proc = subprocess.Popen([sys.executable, "-I", "-m", "adamlab.grading._child", workdir],
-                                    cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                    preexec_fn=_limits)
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-m", "adamlab.grading.confirm._child", workdir],
+                cwd=workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                preexec_fn=_limits,
+            )
             try:
                 code = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -113,19 +113,12 @@ def _read_result(workdir: str, code: int, n_items: int) -> SandboxResult:
         why = f"killed by signal {-code}" if code < 0 else f"exited with status {code}"
         return SandboxResult([], f"the student's code ended the process before any result ({why})", stderr)
     try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            if not isinstance(meta, list) or len(meta) != n_items:
-                raise ValueError("result metadata does not match the request")
-            items = []
-            for k, entry in enumerate(meta):
-                if entry.get("error"):
-                    items.append({"error": str(entry["error"]), "message": str(entry.get("message", ""))[:2000]})
-                    continue
-                prefix = f"out{k}__"
-                outputs = {key[len(prefix):]: np.array(data[key], dtype=np.float64)
-                           for key in data.files if key.startswith(prefix)}
-                items.append({"error": None, "outputs": outputs})
+        items = transport.read(path)["items"]
+        if not isinstance(items, list) or len(items) != n_items:
+            raise ValueError("the result does not match the request")
+        for item in items:
+            if item["error"]:
+                item["message"] = str(item.get("message", ""))[:2000]
     except Exception as exc:  # a forged or truncated result file
         return SandboxResult([], f"unreadable result ({type(exc).__name__}: {exc})", stderr)
     return SandboxResult(items, None, stderr)

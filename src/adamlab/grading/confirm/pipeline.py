@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import multiprocessing
 import os
@@ -73,7 +74,7 @@ def _init_worker(root: str) -> None:
     os.chdir(root)
     _worker["root"] = Path(root)
     _worker["api"] = load_api(Path(root))
-    import torch  # noqa: F401  (imported once per worker, not per submission)
+    importlib.import_module("torch")  # once per worker, not per submission
 
 
 def _grade_one(student: str, assignment: str, seed: int) -> dict:
@@ -94,20 +95,31 @@ def _grade_one(student: str, assignment: str, seed: int) -> dict:
     nb_name = f"{assignment}.ipynb"
     source = str(root / "solutions" / assignment / nb_name)
     try:
-        verification = verify(assignment, student, source,
-                              str(root / "_grading" / "submitted" / student / assignment / nb_name),
-                              np.random.default_rng(seed))
+        verification = verify(
+            assignment,
+            student,
+            source,
+            str(root / "_grading" / "submitted" / student / assignment / nb_name),
+            np.random.default_rng(seed),
+        )
     except Exception as exc:  # a grader-side problem must not stop the class: score 0, reported
         from .verify import CellVerdict, Verification, source_cells
 
         tests, _ = source_cells(source)
-        verification = Verification(assignment, student, [
-            CellVerdict(gid, points, "?", "?", passed=False, message="not confirmed: grader error")
-            for gid, points in tests.items()])
-        verification.problems.append(f"the grader could not confirm this submission ({type(exc).__name__}: {exc}); "
-                                     "scored 0 until fixed")
+        verification = Verification(
+            assignment,
+            student,
+            [
+                CellVerdict(gid, points, "?", "?", passed=False, message="not confirmed: grader error")
+                for gid, points in tests.items()
+            ],
+        )
+        verification.problems.append(
+            f"the grader could not confirm this submission ({type(exc).__name__}: {exc}); scored 0 until fixed"
+        )
     return {
-        "student": student, "assignment": assignment,
+        "student": student,
+        "assignment": assignment,
         "autograde_ok": bool(result.get("success")),
         "autograde_error": (result.get("error") or "")[-1500:],
         "cells": [asdict(c) | {"score": c.score} for c in verification.cells],
@@ -130,8 +142,16 @@ def record(root: Path, outcome: dict) -> SubmissionReport:
     student, assignment = outcome["student"], outcome["assignment"]
     _, solutions = source_cells(str(root / "solutions" / assignment / f"{assignment}.ipynb"))
     owner = {fn: gid for gid, src in solutions.items() for fn in _defined_functions(src)}
-    report = SubmissionReport(student, assignment, None, 0.0, 0.0, outcome["autograde_ok"],
-                              list(outcome["problems"]), seconds=outcome["seconds"])
+    report = SubmissionReport(
+        student,
+        assignment,
+        None,
+        0.0,
+        0.0,
+        outcome["autograde_ok"],
+        list(outcome["problems"]),
+        seconds=outcome["seconds"],
+    )
     if not outcome["autograde_ok"]:
         last_line = (outcome["autograde_error"].strip().splitlines() or ["no error message"])[-1]
         report.problems.append(f"nbgrader autograde failed ({last_line}); scores come from the independent check")
@@ -156,14 +176,17 @@ def record(root: Path, outcome: dict) -> SubmissionReport:
             if not cell["passed"]:
                 report.failed_cells[cell["grade_id"]] = cell["message"]
                 notes.setdefault(owner.get(cell["function"], ""), []).append(
-                    f"- {cell['grade_id']} ({cell['points']:g} points): {cell['message']}")
+                    f"- {cell['grade_id']} ({cell['points']:g} points): {cell['message']}"
+                )
         for gid in solutions:
             comment = gb.find_comment(gid, assignment, assignment, student)
             kept = re.split(rf"\n*### {CHECK_HEADER}", comment.auto_comment or "")[0]
             lines = notes.get(gid)
             if lines:
-                kept += (f"\n\n### {CHECK_HEADER}\nYour functions were run again on fresh inputs, "
-                         "outside your notebook, and compared with torch.optim:\n" + "\n".join(lines))
+                kept += (
+                    f"\n\n### {CHECK_HEADER}\nYour functions were run again on fresh inputs, "
+                    "outside your notebook, and compared with torch.optim:\n" + "\n".join(lines)
+                )
             comment.auto_comment = kept.strip() or None
         gb.db.commit()
         report.kernel_score = kernel_total if outcome["autograde_ok"] else None
@@ -196,8 +219,14 @@ def register_assignments(root: Path, assignments: list[str]) -> None:
             raise RuntimeError(f"nbgrader generate_assignment {a} failed:\n{result.get('error') or result.get('log')}")
 
 
-def grade(root: Path | str, workers: int = 2, assignments: list[str] | None = None, seed: int | None = None,
-          feedback: bool = True, echo=print) -> list[SubmissionReport]:
+def grade(
+    root: Path | str,
+    workers: int = 2,
+    assignments: list[str] | None = None,
+    seed: int | None = None,
+    feedback: bool = True,
+    echo=print,
+) -> list[SubmissionReport]:
     """Grade everything under ``_grading/submitted`` (see the module docstring); returns one report per submission."""
     root = Path(root).resolve()
     os.chdir(root)
@@ -215,42 +244,61 @@ def grade(root: Path | str, workers: int = 2, assignments: list[str] | None = No
     start = time.perf_counter()
     reports = []
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(str(root),)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(str(root),)
+    ) as pool:
         futures = [pool.submit(_grade_one, s, a, seed + i) for i, (s, a) in enumerate(todo)]
         for fut in futures:
             report = record(root, fut.result())
             reports.append(report)
-            flag = "  ⚠ " + "; ".join(report.problems + report.overridden_cells) if (
-                report.problems or report.overridden_cells) else ""
+            flag = (
+                "  ⚠ " + "; ".join(report.problems + report.overridden_cells)
+                if (report.problems or report.overridden_cells)
+                else ""
+            )
             echo(f"{report.student:>20s} {report.assignment}: {report.confirmed_score:g}/{report.max_score:g}{flag}")
         graded_at = time.perf_counter()
         if feedback:
-            for s, a, ok, err in pool.map(_feedback_one, *zip(*todo)):
+            for s, a, ok, err in pool.map(_feedback_one, *zip(*todo, strict=True)):
                 if not ok:
                     echo(f"feedback for {s}/{a} failed: {err.strip()[-300:]}")
     csv_path = export_grades(root)
     elapsed = graded_at - start
     write_report(root, reports, elapsed, workers)
-    echo(f"Graded {len(reports)} submissions in {elapsed:.1f} s with {workers} worker(s) "
-         f"({60 * len(reports) / max(elapsed, 1e-9):.1f} per minute). Grades: {csv_path.relative_to(root)}; "
-         f"feedback: _grading/feedback/; report: _grading/report.md")
+    echo(
+        f"Graded {len(reports)} submissions in {elapsed:.1f} s with {workers} worker(s) "
+        f"({60 * len(reports) / max(elapsed, 1e-9):.1f} per minute). Grades: {csv_path.relative_to(root)}; "
+        f"feedback: _grading/feedback/; report: _grading/report.md"
+    )
     return reports
 
 
 def write_report(root: Path, reports: list[SubmissionReport], elapsed: float, workers: int) -> None:
     """``_grading/report.json`` (everything) and ``report.md`` (a table, then every problem)."""
     out = root / "_grading"
-    (out / "report.json").write_text(json.dumps(
-        {"seconds": elapsed, "workers": workers, "submissions": [asdict(r) for r in reports]}, indent=1))
-    lines = ["# Grading report", "", f"{len(reports)} submissions, {elapsed:.1f} s, {workers} worker(s).", "",
-             "| student | assignment | confirmed | max | kernel said | attention |", "|---|---|---|---|---|---|"]
+    (out / "report.json").write_text(
+        json.dumps({"seconds": elapsed, "workers": workers, "submissions": [asdict(r) for r in reports]}, indent=1)
+    )
+    lines = [
+        "# Grading report",
+        "",
+        f"{len(reports)} submissions, {elapsed:.1f} s, {workers} worker(s).",
+        "",
+        "| student | assignment | confirmed | max | kernel said | attention |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in reports:
         kernel = "failed" if r.kernel_score is None else f"{r.kernel_score:g}"
         attention = "yes" if (r.problems or r.overridden_cells) else ""
-        lines.append(f"| {r.student} | {r.assignment} | {r.confirmed_score:g} | {r.max_score:g} | {kernel} | {attention} |")
+        lines.append(
+            f"| {r.student} | {r.assignment} | {r.confirmed_score:g} | {r.max_score:g} | {kernel} | {attention} |"
+        )
     for r in reports:
         if r.problems or r.overridden_cells:
-            lines += ["", f"## {r.student} / {r.assignment}", *[f"- {p}" for p in r.problems],
-                      *[f"- score changed: {o}" for o in r.overridden_cells]]
+            lines += [
+                "",
+                f"## {r.student} / {r.assignment}",
+                *[f"- {p}" for p in r.problems],
+                *[f"- score changed: {o}" for o in r.overridden_cells],
+            ]
     (out / "report.md").write_text("\n".join(lines) + "\n")

@@ -1,28 +1,36 @@
-"""Probes for ex07: a student's ``Adam(torch.optim.Optimizer)`` must be a drop-in for ``torch.optim.Adam``.
+"""Exercise 7: a student's ``Adam(torch.optim.Optimizer)`` must be a drop-in for ``torch.optim.Adam``.
 
 Each probe drives the student's class through the same motions as ``torch.optim.Adam``
 (single tensors, several hyperparameter settings, param groups, a ``state_dict``
 round trip in both directions, a real training run), and its judge replays those
 motions with ``torch.optim.Adam`` itself. A departure is diagnosed with the Adam
-mistake catalogue of :mod:`.adam_family`, on the path of the parameters.
+mistake catalogue of :mod:`.adam_family`, on the path of the parameters. A last probe
+checks the model the student trained with it.
+
+Policy: solution cells may use torch, but not torch's own Adam (nor adamlab); the sandbox gets
+three minutes (it imports torch and trains networks).
 """
 
 from __future__ import annotations
 
 import copy
+import re
 
 import numpy as np
 
+from ..engine.messages import with_diagnosis
+from ..engine.probes import Exercise, Probe, seeded
+from ..engine.steps import Case, diagnose, first_departure
 from .adam_family import ADAM
-from .contract import Case, diagnose, first_departure
-from .probes import Probe, register
 
-SETTINGS = np.array([  # lr, beta1, beta2, eps, weight_decay
-    [1e-3, 0.9, 0.999, 1e-8, 0.0],
-    [0.1, 0.5, 0.9, 1e-8, 0.0],
-    [0.01, 0.95, 0.9999, 0.1, 0.0],
-    [0.05, 0.8, 0.99, 1e-6, 0.1],
-])
+SETTINGS = np.array(
+    [  # lr, beta1, beta2, eps, weight_decay
+        [1e-3, 0.9, 0.999, 1e-8, 0.0],
+        [0.1, 0.5, 0.9, 1e-8, 0.0],
+        [0.01, 0.95, 0.9999, 0.1, 0.0],
+        [0.05, 0.8, 0.99, 1e-6, 0.1],
+    ]
+)
 
 
 def _torch():
@@ -38,8 +46,11 @@ def _hp(row) -> dict:
 
 def _is_real_subclass(cls) -> np.ndarray:
     torch = _torch()
-    ok = isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer) and not issubclass(
-        cls, (torch.optim.Adam, torch.optim.AdamW))
+    ok = (
+        isinstance(cls, type)
+        and issubclass(cls, torch.optim.Optimizer)
+        and not issubclass(cls, (torch.optim.Adam, torch.optim.AdamW))
+    )
     return np.array([1.0 if ok else 0.0])
 
 
@@ -71,8 +82,10 @@ def _judge_defaults(x, out):
     import torch
 
     if out["subclass"][0] != 1.0:
-        return ("Adam must subclass torch.optim.Optimizer and implement the update itself "
-                "(subclassing torch.optim.Adam or AdamW does not count).")
+        return (
+            "Adam must subclass torch.optim.Optimizer and implement the update itself "
+            "(subclassing torch.optim.Adam or AdamW does not count)."
+        )
     expected = _trajectory(torch.optim.Adam, x["theta0"], x["grads"], None)
     return _compare(x, out["theta"], expected, ADAM.defaults, "default hyperparameters")
 
@@ -93,12 +106,19 @@ def _judge_settings(x, out):
         hp = _hp(row)
         expected = _trajectory(torch.optim.Adam, x["theta0"], x["grads"], hp)
         flat = {"lr": hp["lr"], "beta1": hp["betas"][0], "beta2": hp["betas"][1], "eps": hp["eps"]}
-        problem = _compare(x, out[f"theta_{i}"], expected, flat if hp["weight_decay"] == 0 else None,
-                           f"lr={hp['lr']}, betas={hp['betas']}, eps={hp['eps']}, weight_decay={hp['weight_decay']}")
+        problem = _compare(
+            x,
+            out[f"theta_{i}"],
+            expected,
+            flat if hp["weight_decay"] == 0 else None,
+            f"lr={hp['lr']}, betas={hp['betas']}, eps={hp['eps']}, weight_decay={hp['weight_decay']}",
+        )
         if problem:
             if hp["weight_decay"]:
-                problem += ("\nWith weight_decay, torch.optim.Adam adds weight_decay·θ to the gradient before "
-                            "the moments (L2); it does not shrink θ directly (that is AdamW).")
+                problem += (
+                    "\nWith weight_decay, torch.optim.Adam adds weight_decay·θ to the gradient before "
+                    "the moments (L2); it does not shrink θ directly (that is AdamW)."
+                )
             return problem
     return None
 
@@ -115,7 +135,7 @@ def _run_groups(cls, x):
     pb = torch.tensor(x["theta_b"], dtype=torch.float64, requires_grad=True)
     opt = cls([{"params": [pa], "lr": 0.05, "betas": (0.5, 0.9)}, {"params": [pb], "weight_decay": 0.1}], lr=0.01)
     ta, tb = [], []
-    for ga, gb in zip(x["grads_a"], x["grads_b"]):
+    for ga, gb in zip(x["grads_a"], x["grads_b"], strict=True):
         pa.grad, pb.grad = torch.tensor(ga, dtype=torch.float64), torch.tensor(gb, dtype=torch.float64)
         opt.step()
         ta.append(pa.detach().numpy().copy())
@@ -127,15 +147,21 @@ def _run_groups(cls, x):
 def _judge_groups(x, out):
     expected = _run_groups(_torch().optim.Adam, x)
     if out["group_lrs"].shape != (2,) or not np.allclose(out["group_lrs"], expected["group_lrs"]):
-        return (f"param_groups' learning rates are {out['group_lrs'].tolist()}, expected [0.05, 0.01]: pass your "
-                "defaults to torch.optim.Optimizer.__init__ so that each group keeps its own settings.")
-    for key, label in (("theta_a", "group 1 (lr=0.05, betas=(0.5, 0.9))"),
-                       ("theta_b", "group 2 (the defaults, weight_decay=0.1)")):
+        return (
+            f"param_groups' learning rates are {out['group_lrs'].tolist()}, expected [0.05, 0.01]: pass your "
+            "defaults to torch.optim.Optimizer.__init__ so that each group keeps its own settings."
+        )
+    for key, label in (
+        ("theta_a", "group 1 (lr=0.05, betas=(0.5, 0.9))"),
+        ("theta_b", "group 2 (the defaults, weight_decay=0.1)"),
+    ):
         d = first_departure({"theta": expected[key]}, {"theta": out[key]}, ("theta",))
         if d:
-            return (f"In {label}, your parameters depart from torch.optim.Adam at step {d.step}: expected "
-                    f"{d.expected!r}, got {d.got!r}. Read each hyperparameter from the group "
-                    "(group['lr'], group['betas'], ...), not from the defaults or the constructor's arguments.")
+            return (
+                f"In {label}, your parameters depart from torch.optim.Adam at step {d.step}: expected "
+                f"{d.expected!r}, got {d.got!r}. Read each hyperparameter from the group "
+                "(group['lr'], group['betas'], ...), not from the defaults or the constructor's arguments."
+            )
     return None
 
 
@@ -159,7 +185,8 @@ def _run_state_dict(cls, x):
                     raise RuntimeError(
                         f"the state_dict hand-over ({name.replace('_', ' ')}) failed with {type(exc).__name__}: "
                         f"{exc}. Keep per-parameter state under torch's names 'step', 'exp_avg' (m) and "
-                        "'exp_avg_sq' (v) so that state_dict() works both ways.") from None
+                        "'exp_avg_sq' (v) so that state_dict() works both ways."
+                    ) from None
             else:
                 opt.step()
             traj.append(p.detach().numpy().copy())
@@ -171,14 +198,18 @@ def _judge_state_dict(x, out):
     torch = _torch()
     expected = _trajectory(torch.optim.Adam, x["theta0"], x["grads"], {"lr": 0.05})
     half = len(x["grads"]) // 2
-    for key, story in (("ours_then_torch", "your optimizer's state_dict() loaded into torch.optim.Adam"),
-                       ("torch_then_ours", "torch.optim.Adam's state_dict() loaded into your optimizer")):
+    for key, story in (
+        ("ours_then_torch", "your optimizer's state_dict() loaded into torch.optim.Adam"),
+        ("torch_then_ours", "torch.optim.Adam's state_dict() loaded into your optimizer"),
+    ):
         d = first_departure({"theta": expected}, {"theta": out[key]}, ("theta",))
         if d:
             when = "before" if d.step <= half else "after"
-            return (f"Training went wrong {when} the hand-over at step {half} ({story}): departs at step {d.step}, "
-                    f"expected {d.expected!r}, got {d.got!r}. Keep per-parameter state in self.state[p] under "
-                    "torch's names — 'step', 'exp_avg' (m) and 'exp_avg_sq' (v) — so state_dict() works both ways.")
+            return (
+                f"Training went wrong {when} the hand-over at step {half} ({story}): departs at step {d.step}, "
+                f"expected {d.expected!r}, got {d.got!r}. Keep per-parameter state in self.state[p] under "
+                "torch's names — 'step', 'exp_avg' (m) and 'exp_avg_sq' (v) — so state_dict() works both ways."
+            )
     return None
 
 
@@ -198,7 +229,7 @@ def _run_training(cls, x):
     for _ in range(int(x["epochs"][0])):
         order = torch.randperm(len(data.x_train), generator=gen)
         for i in range(0, len(order), 64):
-            idx = order[i:i + 64]
+            idx = order[i : i + 64]
             opt.zero_grad()
             loss_fn(model(data.x_train[idx]), data.y_train[idx]).backward()
             opt.step()
@@ -219,8 +250,10 @@ def _judge_training(x, out):
     data = digits(seed=int(x["seed"][0]))
     acc = accuracy(model, data.x_test, data.y_test)
     if not acc >= 0.95:
-        return (f"An MLP trained on the digits with your Adam (lr=5e-3, {int(x['epochs'][0])} epochs) reaches "
-                f"{acc:.3f} test accuracy; torch.optim.Adam reaches over 0.95. Check the update on a real model.")
+        return (
+            f"An MLP trained on the digits with your Adam (lr=5e-3, {int(x['epochs'][0])} epochs) reaches "
+            f"{acc:.3f} test accuracy; torch.optim.Adam reaches over 0.95. Check the update on a real model."
+        )
     return None
 
 
@@ -228,30 +261,17 @@ def _compare(x, got, expected, flat_hp, label) -> str | None:
     d = first_departure({"theta": expected}, {"theta": got}, ("theta",))
     if d is None:
         return None
-    message = (f"Your Adam departs from torch.optim.Adam at step {d.step}, coordinate {d.index} ({label}): "
-               f"expected {d.expected!r}, got {d.got!r}.")
-    if flat_hp is not None:
-        names = _diagnose_theta(x, got, flat_hp)
-        if names:
-            message += f"\nMost likely mistake: {names[0].title}. {names[0].hint}"
-    return message
+    message = (
+        f"Your Adam departs from torch.optim.Adam at step {d.step}, coordinate {d.index} ({label}): "
+        f"expected {d.expected!r}, got {d.got!r}."
+    )
+    if flat_hp is None:
+        return message
+    return with_diagnosis(message, _diagnose_theta(x, got, flat_hp))
 
 
 def _diagnose_theta(x, got, hp) -> list:
     return diagnose(ADAM, Case("probe", x["theta0"], x["grads"], hp), {"theta": got})
-
-
-for _probe in (
-    Probe("adam_class:defaults", "Adam", lambda rng: _random_tensor_inputs(rng), _run_defaults, _judge_defaults),
-    Probe("adam_class:settings", "Adam", _settings_inputs, _run_settings, _judge_settings, visible_seed=None),
-    Probe("adam_class:param_groups", "Adam", _groups_inputs, _run_groups, _judge_groups),
-    Probe("adam_class:state_dict", "Adam", lambda rng: _random_tensor_inputs(rng, 20), _run_state_dict,
-          _judge_state_dict),
-    Probe("adam_class:training", "Adam", lambda rng: {"seed": np.array([float(rng.integers(1000))]),
-                                                      "epochs": np.array([15.0])},
-          _run_training, _judge_training, visible_seed=None),
-):
-    register(_probe)
 
 
 # --- the student's own trained model (ex07 part 2) ------------------------------------
@@ -283,4 +303,42 @@ def _judge_model(x, out):
     return None
 
 
-register(Probe("trained_model:accuracy", "model", _model_inputs, _run_model, _judge_model))
+PROBES = (
+    Probe("adam_class:defaults", "Adam", seeded(_random_tensor_inputs), _run_defaults, _judge_defaults),
+    Probe("adam_class:settings", "Adam", seeded(_settings_inputs), _run_settings, _judge_settings, visible=False),
+    Probe("adam_class:param_groups", "Adam", seeded(_groups_inputs), _run_groups, _judge_groups),
+    Probe(
+        "adam_class:state_dict",
+        "Adam",
+        seeded(lambda rng: _random_tensor_inputs(rng, 20)),
+        _run_state_dict,
+        _judge_state_dict,
+    ),
+    Probe(
+        "adam_class:training",
+        "Adam",
+        seeded(lambda rng: {"seed": np.array([float(rng.integers(1000))]), "epochs": np.array([15.0])}),
+        _run_training,
+        _judge_training,
+        visible=False,
+    ),
+    Probe("trained_model:accuracy", "model", seeded(_model_inputs), _run_model, _judge_model),
+)
+
+EXERCISE = Exercise(
+    name="ex07_training",
+    tests={
+        "test_adam_defaults": "adam_class:defaults",
+        "test_adam_param_groups": "adam_class:param_groups",
+        "test_adam_state_dict": "adam_class:state_dict",
+        "test_adam_settings_hidden": "adam_class:settings",
+        "test_trained_model": "trained_model:accuracy",
+        "test_adam_training_hidden": "adam_class:training",
+    },
+    probes=PROBES,
+    forbidden_imports=("adamlab",),
+    # torch's own optimizers (matched against code without strings and comments)
+    forbidden_code=re.compile(r"optim\s*\.\s*(Adam|AdamW|adam|adamw|_functional)\b|import\s+(Adam|AdamW)\b"),
+    forbidden_note="torch's own optimizers",
+    sandbox_timeout=180.0,
+)

@@ -1,0 +1,68 @@
+"""What every check is: a :class:`Probe` (inputs, a run where student code runs, a judge where it does not),
+and what every exercise is: an :class:`Exercise` (its probes, which test cell runs which, its policy).
+
+``make_inputs(rng)`` gives the inputs as a plain tree (:mod:`.transport`): the fixed, visible ones when
+``rng`` is None, fresh random ones otherwise. ``run(obj, inputs)`` exercises the student's object and
+returns a plain tree. ``judge(inputs, outputs)`` returns ``None`` or the message for the student; the
+grader calls ``confirm`` instead when it is given (a reference it trusts more, ``torch.optim``). In the
+student's kernel all of them run together (:func:`adamlab.grading.check_probe`); when grading, ``run``
+happens in the sandbox and the judge in the grader's own process, where no student code has run.
+
+A leaf module: it imports nothing of adamlab.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+DEFAULT_FORBIDDEN = ("adamlab", "torch")
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str  # "function:suite"
+    function: str  # the name of the student's object in the notebook
+    make_inputs: Callable[[np.random.Generator | None], Any]
+    run: Callable[[Any, Any], Any]
+    judge: Callable[[Any, Any], str | None]
+    confirm: Callable[[Any, Any], str | None] | None = None
+    visible: bool = True  # fixed inputs in the kernel (rng None); False: fresh entropy (hidden tests)
+
+    @property
+    def suite(self) -> str:
+        return self.name.split(":", 1)[1]
+
+    def grader_judge(self, inputs: Any, outputs: Any) -> str | None:
+        return (self.confirm or self.judge)(inputs, outputs)
+
+
+def seeded(make_inputs: Callable[[np.random.Generator], Any], seed: int = 2015) -> Callable:
+    """``make_inputs`` for a probe whose visible inputs are random draws from a fixed ``seed``."""
+    return lambda rng: make_inputs(np.random.default_rng(seed) if rng is None else rng)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One assignment: which probe confirms each autograded test cell (``tests``: grade_id → probe name),
+    the probes, and the grader's policy for its solution cells."""
+
+    name: str
+    tests: Mapping[str, str]
+    probes: tuple[Probe, ...]
+    forbidden_imports: tuple[str, ...] = DEFAULT_FORBIDDEN  # modules that hold reference implementations
+    forbidden_code: re.Pattern | None = None  # matched against solution code without strings and comments
+    forbidden_note: str = ""  # words for what forbidden_code forbids
+    sandbox_timeout: float | None = None  # seconds; None: the sandbox's default
+    step_specs: tuple = field(default=())  # the step functions' specs (for tests and tools)
+    function_specs: tuple = field(default=())  # the plain functions' specs
+
+    def probe(self, name: str) -> Probe:
+        for p in self.probes:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.name} has no probe {name!r}")
