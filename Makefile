@@ -13,11 +13,12 @@ export PYTHONHASHSEED := 0
 ASSIGNMENTS := $(notdir $(wildcard solutions/ex*))
 WORKERS ?= 2
 
-.PHONY: help install book browser test bench portability release collect grade clean
+.PHONY: help install book browser test test-fast lint bench portability release collect grade clean
 
 help:
 	@echo "make book     build the HTML book into _build/html"
 	@echo "make test     run the whole test suite (builds the book first)"
+	@echo "make test-fast  the inner loop: lint and every test but the book, browser and instructor-flow ones"
 	@echo "make portability  execute every chapter under each CPU kernel width and thread count this CPU has"
 	@echo "make bench    time book builds, make test, grading and optimizer steps into _bench/"
 	@echo "make release  regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
@@ -28,7 +29,7 @@ install: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.txt -e . 2> $(VENV)/pip-install.log \
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e ".[all]" 2> $(VENV)/pip-install.log \
 	  || { cat $(VENV)/pip-install.log; echo "pip install failed"; exit 1; }
 	@$(BIN)/python -c "import adamlab, torch, numba, nbgrader, jupyter_book, pytest" \
 	  || { echo "install incomplete: see $(VENV)/pip-install.log"; exit 1; }
@@ -42,18 +43,25 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going --quiet
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-# tests/test_browser.py reads the built book in Debian's Chromium (apt-get, once; needs root).
+# tests/tools/test_browser.py reads the built book in Debian's Chromium (apt-get, once; needs root).
 browser:
 	@sh tests/install_browser.sh
 
-test: book browser
+lint: $(STAMP)
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
+
+test: lint book browser
 	$(BIN)/python -m pytest
+
+test-fast: lint
+	$(BIN)/python -m pytest -m "not slow" -q
 
 portability: $(STAMP)
 	$(BIN)/python tools/portability.py $(if $(SEEDS),--seeds $(SEEDS))
 
 bench: $(STAMP)
-	$(BIN)/python -m adamlab.bench --out _bench
+	$(BIN)/python tools/bench.py --out _bench
 
 release: $(STAMP)
 	@mkdir -p _grading
@@ -69,7 +77,7 @@ collect: $(STAMP)
 	@echo "collected into _grading/submitted/*/$(A)/"
 
 grade: $(STAMP)
-	$(BIN)/python -m adamlab.grading.cli grade --workers $(WORKERS) $(if $(A),--assignment $(A))
+	$(BIN)/python -m adamlab.grading.confirm.cli grade --workers $(WORKERS) $(if $(A),--assignment $(A))
 
 clean:
 	rm -rf _build _bench

@@ -36,8 +36,16 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # Environment variables that change what a chapter computes: a reproduction command repeats them.
-RUN_VARIABLES = ("ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "ADAMLAB_SEED", "ADAMLAB_LARGE",
-                 "ADAMLAB_DEVICE", "ADAMLAB_DATASET", "CUDA_VISIBLE_DEVICES")
+RUN_VARIABLES = (
+    "ATEN_CPU_CAPABILITY",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "ADAMLAB_SEED",
+    "ADAMLAB_LARGE",
+    "ADAMLAB_DEVICE",
+    "ADAMLAB_DATASET",
+    "CUDA_VISIBLE_DEVICES",
+)
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -73,6 +81,7 @@ def reproduce_command(page: Path, root: Path = ROOT) -> str:
 
 # ----------------------------------------------------------------------------- explaining a failure
 
+
 def failing_line(traceback_text: str) -> int | None:
     """The line of the cell where the error was raised (IPython writes ``Cell In[n], line L``)."""
     text = ANSI.sub("", traceback_text)
@@ -96,8 +105,14 @@ def assertion_terms(cell_source: str, line: int, limit: int = 16) -> list[str]:
         tree = ast.parse(_python_source(cell_source))
     except SyntaxError:
         return []
-    statement = next((node for node in ast.walk(tree) if isinstance(node, ast.Assert)
-                      and node.lineno <= line <= (node.end_lineno or node.lineno)), None)
+    statement = next(
+        (
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assert) and node.lineno <= line <= (node.end_lineno or node.lineno)
+        ),
+        None,
+    )
     if statement is None:
         return []
     terms: list[str] = []
@@ -126,13 +141,15 @@ def _bookexec_show(terms):
         print(f"    {term} = {text[:400]}{' ...' if len(text) > 400 else ''}")
 _bookexec_show(TERMS)
 del _bookexec_show
-import os, sys
+import os
 try:
     import torch
-    _run = f"torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, {torch.get_num_threads()} threads"
+    _run = (f"torch {torch.__version__}, CPU capability {torch.backends.cpu.get_cpu_capability()}, "
+            f"{torch.get_num_threads()} threads")
 except Exception:
     _run = "torch not imported"
-print(f"  configuration: {_run}; " + ", ".join(f"{k}={os.environ.get(k, '(unset)')}" for k in ("ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS", "ADAMLAB_SEED", "ADAMLAB_LARGE")))
+_vars = ("ATEN_CPU_CAPABILITY", "OMP_NUM_THREADS", "ADAMLAB_SEED", "ADAMLAB_LARGE")
+print(f"  configuration: {_run}; " + ", ".join(f"{k}={os.environ.get(k, '(unset)')}" for k in _vars))
 """
 
 
@@ -199,8 +216,9 @@ def execute(path: str, timeout: int) -> tuple[str, object, float, str | None]:
     page = Path(path)
     nb = read(page)
     # record_timing=False: timing metadata in the cells would change the hash myst-nb looks the page up by.
-    client = _explaining_client()(nb, timeout=timeout, allow_errors=False, record_timing=False,
-                                  resources={"metadata": {"path": str(page.parent)}})
+    client = _explaining_client()(
+        nb, timeout=timeout, allow_errors=False, record_timing=False, resources={"metadata": {"path": str(page.parent)}}
+    )
     start = time.perf_counter()
     report = None
     try:
@@ -210,15 +228,39 @@ def execute(path: str, timeout: int) -> tuple[str, object, float, str | None]:
     finally:
         if getattr(client, "socket_dir", None):
             shutil.rmtree(client.socket_dir, ignore_errors=True)
+    if report is None:
+        report = glue_problems(page, nb)
     return path, nb, time.perf_counter() - start, report
+
+
+def glue_problems(page: Path, nb) -> str | None:
+    """Glued values the book cannot format: a NumPy scalar's text is ``np.float64(0.5)``, which
+    ``{glue:text}`name:.2f``` cannot read (a warning, so ``-W`` fails the build after every page ran)."""
+    bad = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = next((v for k, v in output.get("data", {}).items() if k.endswith("text/plain")), "")
+            if name and re.match(r"^np\.\w+\(", str(text)):
+                bad.append(f"{name} = {text}")
+    if not bad:
+        return None
+    return (
+        f"{page.resolve().relative_to(ROOT).as_posix()}: glued NumPy scalars, which the book cannot format "
+        f"(glue float(...) or int(...) instead):\n    "
+        + "\n    ".join(bad)
+        + f"\n  reproduce alone: {reproduce_command(page.resolve())}"
+    )
 
 
 def describe(page: Path, failure: Failure | None, err: Exception) -> str:
     name = page.resolve().relative_to(ROOT).as_posix() if page.resolve().is_relative_to(ROOT) else str(page)
     if failure is None:  # a timeout or a dead kernel: no cell to point at
         first = ANSI.sub("", str(err)).strip().splitlines()
-        return (f"{name}: {type(err).__name__}: {first[-1] if first else ''}\n"
-                f"  reproduce alone: {reproduce_command(page.resolve())}")
+        return (
+            f"{name}: {type(err).__name__}: {first[-1] if first else ''}\n"
+            f"  reproduce alone: {reproduce_command(page.resolve())}"
+        )
     where = f"cell {failure.cell_index} (code cell {failure.code_cell_number})"
     if failure.line:
         where += f", line {failure.line}"
@@ -230,6 +272,7 @@ def describe(page: Path, failure: Failure | None, err: Exception) -> str:
 
 
 # ----------------------------------------------------------------------------- the two modes
+
 
 def run_pages(pages: list[Path], timeout: int, jobs: int = 1) -> int:
     """Execute ``pages`` in fresh kernels, ``jobs`` at a time, without the cache; 0 when all pass."""
@@ -275,8 +318,9 @@ def fill_cache(root: Path, jobs: int, timeout: int) -> int:
                 reports.append(report)
                 print(f"bookexec: {name} FAILED ({seconds:.1f} s)", flush=True)
                 continue
-            cache.cache_notebook_bundle(CacheBundleIn(nb, path, data={"execution_seconds": seconds}),
-                                        check_validity=False, overwrite=True)
+            cache.cache_notebook_bundle(
+                CacheBundleIn(nb, path, data={"execution_seconds": seconds}), check_validity=False, overwrite=True
+            )
             print(f"bookexec: {name} executed in {seconds:.1f} s", flush=True)
     print(f"bookexec: {len(todo)} notebooks, {jobs} at a time, in {time.perf_counter() - start:.1f} s")
     for report in reports:
@@ -288,8 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks executed at a time")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
-    parser.add_argument("--page", action="append", type=Path,
-                        help="execute this page in a fresh kernel, without the cache (repeatable; one at a time unless --jobs)")
+    parser.add_argument(
+        "--page",
+        action="append",
+        type=Path,
+        help="execute this page in a fresh kernel, without the cache (repeatable; one at a time unless --jobs)",
+    )
     parser.add_argument("--root", type=Path, default=ROOT)
     args = parser.parse_args(argv)
     args.jobs_given = any(a == "--jobs" or a.startswith("--jobs=") for a in (sys.argv[1:] if argv is None else argv))

@@ -8,7 +8,7 @@ prose says, so a page that executes under a configuration is a page whose prose 
 This runs ``tools/bookexec.py --page`` over every toc page for each configuration this CPU
 supports (kernel width × {1 thread, every core}, each with base seed 0, and with 1 thread a
 second seed) and prints a Markdown table: configuration, pages passed, failures, minutes.
-``make portability`` calls it; ``tests/test_portability.py`` runs the single configuration
+``make portability`` calls it; ``tests/tools/test_portability.py`` runs the single configuration
 furthest from ``make book``'s on every ``make test``.
 
 Usage: ``python tools/portability.py [--capabilities default,avx2] [--seeds 0,1] [--jobs 2]``.
@@ -55,7 +55,7 @@ def run(env: dict[str, str], jobs: int) -> tuple[int, int, list[str], float]:
         failed = [f"(bookexec exited {result.returncode})"]
     passed = result.stdout.count(" executed in ")
     if failed:
-        print(result.stdout[result.stdout.find("\nbookexec: "):], file=sys.stderr)
+        print(result.stdout[result.stdout.find("\nbookexec: ") :], file=sys.stderr)
     return passed, len(pages), failed, time.perf_counter() - start
 
 
@@ -70,14 +70,22 @@ def main(argv: list[str] | None = None) -> int:
     for capability in args.capabilities.split(","):
         for threads in args.threads.split(","):
             for seed in args.seeds.split(","):
-                env = {"ATEN_CPU_CAPABILITY": capability, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
-                       "ADAMLAB_SEED": seed}
-                print(f"portability: ATEN_CPU_CAPABILITY={capability} OMP_NUM_THREADS={threads} ADAMLAB_SEED={seed} ...",
-                      flush=True)
+                env = {
+                    "ATEN_CPU_CAPABILITY": capability,
+                    "OMP_NUM_THREADS": threads,
+                    "MKL_NUM_THREADS": threads,
+                    "ADAMLAB_SEED": seed,
+                }
+                print(
+                    f"portability: ATEN_CPU_CAPABILITY={capability} OMP_NUM_THREADS={threads} ADAMLAB_SEED={seed} ...",
+                    flush=True,
+                )
                 passed, total, failed, seconds = run(env, args.jobs)
                 failures += bool(failed)
-                rows.append(f"| {capability} | {threads} | {seed} | {passed}/{total} | {', '.join(failed) or '-'} "
-                            f"| {seconds / 60:.1f} |")
+                rows.append(
+                    f"| {capability} | {threads} | {seed} | {passed}/{total} | {', '.join(failed) or '-'} "
+                    f"| {seconds / 60:.1f} |"
+                )
     print("\n| `ATEN_CPU_CAPABILITY` | threads | seed | pages passed | failed | minutes |")
     print("|---|---|---|---|---|---|")
     print("\n".join(rows))

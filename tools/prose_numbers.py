@@ -18,11 +18,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REMOVE = [
-    re.compile(r"\$\$.*?\$\$", re.S),          # display math
-    re.compile(r"\$[^$\n]+\$"),                # inline math
-    re.compile(r"`[^`\n]*`"),                  # inline code
-    re.compile(r"\{[a-z:]+\}`[^`]*`"),         # roles: glue, cite, doc, ref, eq
-    re.compile(r"\[[^\]]*\]\([^)]*\)"),        # links
+    re.compile(r"\$\$.*?\$\$", re.S),  # display math
+    re.compile(r"\$[^$\n]+\$"),  # inline math
+    re.compile(r"`[^`\n]*`"),  # inline code
+    re.compile(r"\{[a-z:]+\}`[^`]*`"),  # roles: glue, cite, doc, ref, eq
+    re.compile(r"\[[^\]]*\]\([^)]*\)"),  # links
 ]
 NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*(?:e-?\d+)?%?")
 

@@ -4,7 +4,7 @@ Sphinx 7.4 lists an inline script twice when an extension adds it after the buil
 registered (file name ``None``) and once more in ``prepare_writing`` (file name ``''``), and the two do not
 compare equal. sphinx-thebe's ``const THEBE_JS_URL = ...`` then runs twice and every page logs
 "SyntaxError: Identifier 'THEBE_JS_URL' has already been declared". Drop such repeats before pages are
-written. tests/test_browser.py fails on any console error, this one included.
+written. tests/tools/test_browser.py fails on any console error, this one included.
 """
 
 from __future__ import annotations

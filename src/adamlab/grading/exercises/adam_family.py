@@ -11,7 +11,7 @@ from functools import partial
 
 import numpy as np
 
-from adamlab import optimizers as O
+from adamlab import optim as O
 
 from ..engine.messages import Mistake
 from ..engine.steps import StepSpec

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab import optimizers as O
+from adamlab import optim as O
 
 from ..engine.functions import FunctionError, FunctionSpec, function_probes, judge_values, scalar
 from ..engine.messages import Mistake

@@ -1,6 +1,6 @@
 """Exercise 2: ``minibatches(n, batch_size, rng)``, ``step_decay_lr`` and ``cosine_lr`` (plain functions).
 
-The schedules follow ``torch.optim.lr_scheduler`` where torch has one (``tests/test_ex02_sgd.py``
+The schedules follow ``torch.optim.lr_scheduler`` where torch has one (``tests/grading/test_ex02_sgd.py``
 checks the references against it); ``minibatches`` is judged by the property that fails.
 """
 

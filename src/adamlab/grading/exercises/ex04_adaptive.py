@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from adamlab import optimizers as O
+from adamlab import optim as O
 
 from ..engine.messages import Mistake
 from ..engine.probes import Exercise

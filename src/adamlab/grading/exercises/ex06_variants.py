@@ -3,7 +3,7 @@
 The two step functions are :class:`~..engine.steps.StepSpec` s whose catalogues extend Adam's
 (:mod:`.adam_family`); the student's ``reddi_path`` is checked by two probes, ``reddi_path:counterexample``
 (C = 3, lr = 0.01, 3000 steps) and ``reddi_path:counterexample_random``, against
-:func:`adamlab.counterexample.reddi_path` and a catalogue of slips of its own.
+:func:`adamlab.problems.counterexample.reddi_path` and a catalogue of slips of its own.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from functools import partial
 
 import numpy as np
 
-from adamlab import counterexample as ce
-from adamlab import optimizers as O
+from adamlab import optim as O
+from adamlab.problems import counterexample as ce
 
 from ..engine.messages import Mistake, with_diagnosis
 from ..engine.probes import Exercise, Probe
@@ -181,7 +181,7 @@ def reddi_like(
     weight_decay=0.0,
     swap=False,
 ):
-    """:func:`adamlab.counterexample.reddi_path` with the slips of the catalogue below switched on by flags."""
+    """:func:`adamlab.problems.counterexample.reddi_path` with the slips of the catalogue below switched on by flags."""
     beta2 = ce.reddi_beta2(C) if beta2 is None else beta2
     if swap:
         amsgrad = not amsgrad

@@ -216,8 +216,8 @@ def _judge_state_dict(x, out):
 # --- a real model ------------------------------------------------------------------
 def _run_training(cls, x):
     torch = _torch()
-    from adamlab.data import digits
-    from adamlab.training import mlp
+    from adamlab.lab.training import mlp
+    from adamlab.problems.data import digits
 
     torch.manual_seed(int(x["seed"][0]))
     torch.set_num_threads(1)
@@ -239,8 +239,8 @@ def _run_training(cls, x):
 def _judge_training(x, out):
     """Evaluate the returned weights here, in the grader: the sandbox only hands back numbers."""
     torch = _torch()
-    from adamlab.data import digits
-    from adamlab.training import accuracy, mlp
+    from adamlab.lab.training import accuracy, mlp
+    from adamlab.problems.data import digits
 
     model = mlp(hidden=128)
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
@@ -276,7 +276,7 @@ def _diagnose_theta(x, got, hp) -> list:
 
 # --- the student's own trained model (ex07 part 2) ------------------------------------
 def _model_inputs(rng):
-    from adamlab.data import digits
+    from adamlab.problems.data import digits
 
     data = digits()  # the split the exercise uses (seed 0)
     return {"x_test": data.x_test.double().numpy()}
@@ -291,7 +291,7 @@ def _run_model(model, x):
 
 
 def _judge_model(x, out):
-    from adamlab.data import digits
+    from adamlab.problems.data import digits
 
     labels = digits().y_test.numpy()
     pred = out["predictions"]

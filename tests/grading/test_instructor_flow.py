@@ -1,0 +1,243 @@
+"""The instructor's flow, end to end, on a temporary copy of the course.
+
+The release (generated once per test session) → a class of submissions (for every exercise of the
+registry: its solution, its blank release and the wrong solutions its test module lists; for the sample
+assignment, tampering attempts too) → `make grade` → the confirmed scores, the feedback, the report;
+then a re-run gives the same grades. A new exercise is graded here without any change to this file.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from submissions import TAMPERED, WRONG, make_cell_notebook, make_notebook, mistake_title, wrong_cells
+
+from adamlab.grading.confirm import samples
+from adamlab.grading.exercises import EXERCISES, exercise, probe
+from conftest import REPO, release_notebook, source_notebook
+
+ALL_ASSIGNMENTS = [e.name for e in EXERCISES]
+ASSIGNMENT = samples.ASSIGNMENT  # the sample class: wrong solutions and tampering attempts
+WRONG_CELLS = wrong_cells()
+pytestmark = pytest.mark.slow
+
+
+def autograded_points(assignment: str) -> float:
+    """The points of the autograded test cells of an assignment (manually graded answers excluded)."""
+    nb = nbformat.read(source_notebook(assignment), as_version=4)
+    metas = [c.metadata.get("nbgrader", {}) for c in nb.cells]
+    return sum(float(m.get("points", 0)) for m in metas if m.get("grade") and not m.get("solution"))
+
+
+def copy_course(dest: Path, release: Path | None = None) -> Path:
+    """A copy of the repository (without builds or grading data) that shares this .venv; its ``exercises/``
+    replaced by ``release`` when given."""
+    shutil.copytree(
+        REPO,
+        dest,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "_build", "_grading", "_bench", "__pycache__", "*.egg-info", ".pytest_cache"
+        ),
+    )
+    if release is not None:
+        shutil.rmtree(dest / "exercises")
+        shutil.copytree(release, dest / "exercises")
+    (dest / ".venv").symlink_to(REPO / ".venv")
+    # Short limits so that the infinite-loop submission costs seconds, not minutes.
+    with open(dest / "nbgrader_config.py", "a") as f:
+        f.write("\nc.Execute.timeout = 10\n")
+    return dest
+
+
+def make(root: Path, target: str, **env) -> subprocess.CompletedProcess:
+    # -o: never rebuild the shared .venv from a temporary copy (its stamp may look older there).
+    result = subprocess.run(
+        ["make", "-o", ".venv/.installed", *target.split()],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ADAMLAB_SANDBOX_TIMEOUT": "10", **env},
+        timeout=1200,
+    )
+    assert result.returncode == 0, f"make {target} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def submit(root: Path, student: str, text: str, assignment: str = ASSIGNMENT) -> None:
+    folder = root / "_grading" / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{assignment}.ipynb").write_text(text)
+
+
+def grades(root: Path, assignment: str = ASSIGNMENT) -> dict[str, float]:
+    with open(root / "_grading" / "grades.csv") as f:
+        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(f) if row["assignment"] == assignment}
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory, fresh_release):
+    root = copy_course(tmp_path_factory.mktemp("course") / "adamlab", fresh_release)
+    release = root / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    for sub in WRONG + TAMPERED:
+        submit(root, sub.student, make_notebook(str(release), sub))
+    for sub in WRONG_CELLS:
+        submit(root, sub.student, make_cell_notebook(sub), sub.assignment)
+    for a in ALL_ASSIGNMENTS:  # every assignment: its solution and its blank release
+        submit(root, "correct", source_notebook(a).read_text(), a)
+        submit(root, "blank", (root / "exercises" / a / f"{a}.ipynb").read_text(), a)
+    output = make(root, "grade").stdout
+    return root, output
+
+
+def test_correct_solution_gets_full_marks_and_blank_gets_zero(graded_class):
+    root, _ = graded_class
+    scores = grades(root)
+    assert scores["correct"] == autograded_points(ASSIGNMENT) > 0
+    assert scores["blank"] == 0.0
+
+
+@pytest.mark.parametrize("assignment", ALL_ASSIGNMENTS)
+def test_every_assignment_grades_its_solution_full_and_its_release_zero(graded_class, assignment):
+    root, _ = graded_class
+    scores = grades(root, assignment)
+    assert autograded_points(assignment) > 0
+    assert scores["correct"] == autograded_points(assignment), f"{assignment}: the solution lost points"
+    assert scores["blank"] == 0.0, f"{assignment}: the blank release earned points"
+
+
+@pytest.mark.parametrize("sub", WRONG, ids=lambda s: s.student)
+def test_wrong_solution_loses_the_points_of_its_tests_and_feedback_names_the_mistake(graded_class, sub):
+    root, _ = graded_class
+    assert grades(root)[sub.student] == sub.expected
+    html = (root / "_grading" / "feedback" / sub.student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    for words in sub.feedback_words:
+        assert words in html, f"the feedback of {sub.student} does not say {words!r}"
+
+
+@pytest.mark.parametrize("sub", WRONG_CELLS, ids=lambda s: f"{s.assignment}-{s.student}")
+def test_wrong_cell_loses_only_its_tests_and_is_explained(graded_class, sub):
+    root, _ = graded_class
+    report = json.loads((root / "_grading" / "report.json").read_text())
+    entry = next(r for r in report["submissions"] if r["student"] == sub.student and r["assignment"] == sub.assignment)
+    lost = set(entry["failed_cells"])
+    assert lost, f"{sub.student} lost no points"
+    if sub.targets:
+        assert set(sub.targets) <= lost, f"{sub.student} kept points of {set(sub.targets) - lost}"
+    else:
+        tests = exercise(sub.assignment).tests
+        owners = {probe(tests[gid]).function for gid in lost}
+        assert sub.cell in owners and owners <= {sub.cell, *sub.also}, (
+            f"{sub.student} lost points on {owners}, not only {sub.cell}"
+        )
+    assert entry["confirmed_score"] < autograded_points(sub.assignment)
+    words = mistake_title(sub)
+    explained = " ".join(entry["failed_cells"].values()) + " ".join(entry["problems"])
+    assert words in explained, f"{sub.student}: {words!r} not in {explained[:500]}"
+    if not sub.targets:
+        page = (root / "_grading" / "feedback" / sub.student / sub.assignment / f"{sub.assignment}.html").read_text()
+        assert words in html.unescape(page), f"the feedback of {sub.student} does not say {words!r}"
+
+
+@pytest.mark.parametrize("sub", TAMPERED, ids=lambda s: s.student)
+def test_tampering_gains_nothing_and_is_reported(graded_class, sub):
+    root, _ = graded_class
+    assert grades(root)[sub.student] == sub.expected
+    report = (root / "_grading" / "report.md").read_text()
+    if sub.expected < autograded_points(ASSIGNMENT):
+        row = next(line for line in report.splitlines() if line.startswith(f"| {sub.student} |"))
+        kernel_said = row.split("|")[5].strip()
+        if kernel_said not in ("failed", f"{sub.expected:g}"):
+            assert row.rstrip().endswith("| yes |"), f"{sub.student}'s score was changed but not flagged: {row}"
+
+
+def test_every_submission_is_graded_and_has_feedback(graded_class):
+    root, output = graded_class
+    students = {"correct", "blank", *(s.student for s in WRONG + TAMPERED)}
+    # nbgrader's export lists every student for every assignment, a missing submission as 0.
+    assert students <= set(grades(root))
+    assert all(score == 0 for student, score in grades(root).items() if student not in students)
+    for sub in WRONG_CELLS:
+        assert sub.student in grades(root, sub.assignment)
+    for a in ALL_ASSIGNMENTS:
+        assert {"correct", "blank"} <= set(grades(root, a)), a
+    # nbgrader cannot run a corrupted notebook or one that kills its kernel: no feedback file, but the report says so.
+    report = (root / "_grading" / "report.md").read_text()
+    for student in ("tamper_corrupt_file", "tamper_kill_kernel"):
+        assert f"## {student} / {ASSIGNMENT}" in report and "autograde failed" in report
+    for student in students - {"tamper_corrupt_file", "tamper_kill_kernel"}:
+        assert (root / "_grading" / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").exists(), student
+    assert "per minute" in output
+    with open(root / "_grading" / "grades.csv") as f:
+        header = next(csv.reader(f))
+    assert header == [
+        "assignment",
+        "duedate",
+        "timestamp",
+        "student_id",
+        "last_name",
+        "first_name",
+        "email",
+        "raw_score",
+        "late_submission_penalty",
+        "score",
+        "max_score",
+    ]
+
+
+def test_an_interrupted_regrade_loses_nothing_and_a_rerun_is_idempotent(graded_class):
+    root, _ = graded_class
+    before = {a: grades(root, a) for a in ALL_ASSIGNMENTS}
+    csv_before = (root / "_grading" / "grades.csv").read_bytes()
+    proc = subprocess.Popen(
+        ["make", "-o", ".venv/.installed", "grade", f"A={ASSIGNMENT}"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ADAMLAB_SANDBOX_TIMEOUT": "10"},
+        start_new_session=True,
+    )
+    start = time.time()
+    autograded = root / "_grading" / "autograded"
+    while time.time() - start < 120 and proc.poll() is None:  # until the re-run has autograded one submission
+        if any(p.stat().st_mtime > start for p in autograded.glob(f"*/{ASSIGNMENT}/*.ipynb")):
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, "the re-run ended before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (root / "_grading" / "grades.csv").read_bytes() == csv_before, "an interrupted run rewrote grades.csv"
+    make(root, f"grade A={ASSIGNMENT}")  # re-grades the sample class; the CSV covers them all
+    assert {a: grades(root, a) for a in ALL_ASSIGNMENTS} == before
+
+
+def test_zip_collect_files_downloads_into_submitted(tmp_path):
+    """A zip downloaded from a course website (one notebook per student) lands in _grading/submitted/."""
+    root = copy_course(tmp_path / "adamlab")
+    archive = root / "_grading" / "downloaded" / ASSIGNMENT / "archive"
+    archive.mkdir(parents=True)
+    notebook = release_notebook(ASSIGNMENT).read_text()
+    with zipfile.ZipFile(archive / "downloads.zip", "w") as z:
+        for student in ("alice", "bob"):
+            z.writestr(f"submissions/{student}_{ASSIGNMENT}.ipynb", notebook)
+    result = subprocess.run(
+        ["make", "-o", ".venv/.installed", "collect", f"A={ASSIGNMENT}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for student in ("alice", "bob"):
+        collected = root / "_grading" / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert collected.read_text() == notebook
