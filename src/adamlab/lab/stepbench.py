@@ -66,7 +66,8 @@ def median_time(fn: Callable[[], object], repeats: int, warmup: int = 1) -> floa
 
 
 BANDWIDTH_N = 1 << 24
-"""Floats per array when measuring bandwidth: 64 MiB, several times any CPU's last-level cache."""
+"""Floats per array when measuring bandwidth: 64 MiB, larger than most CPUs' last-level cache (not all: some server
+parts have more, and then the copy partly runs from the cache and the ideal looks faster than memory)."""
 
 
 def memory_bandwidth(n: int = BANDWIDTH_N, repeats: int = 5) -> float:
