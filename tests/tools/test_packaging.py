@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -67,8 +68,13 @@ def test_torch_is_pinned_the_same_in_pyproject_and_requirements():
 @pytest.mark.slow
 def test_the_wheel_works_in_a_clean_venv_with_numpy_only(tmp_path):
     """Build the wheel (no network: setuptools from requirements.txt), install it with NumPy alone, use it."""
+    source = tmp_path / "source"  # a copy: setuptools writes build/ and *.egg-info/ beside the sources
+    for name in ("pyproject.toml", "README.md"):
+        source.mkdir(exist_ok=True)
+        shutil.copy(REPO / name, source / name)
+    shutil.copytree(REPO / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path / "dist"), str(REPO)],
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path / "dist"), str(source)],
         check=True,
         capture_output=True,
         cwd=tmp_path,
