@@ -330,7 +330,7 @@ def fill_cache(root: Path, jobs: int, timeout: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks executed at a time")
+    parser.add_argument("--jobs", type=int, help="notebooks executed at a time (default: every core; with --page, 1)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     parser.add_argument(
         "--page",
@@ -340,15 +340,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--root", type=Path, default=ROOT)
     args = parser.parse_args(argv)
-    args.jobs_given = any(a == "--jobs" or a.startswith("--jobs=") for a in (sys.argv[1:] if argv is None else argv))
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
     if args.page:
         missing = [p for p in args.page if not p.is_file()]
         if missing:
             parser.error(f"no such page: {', '.join(map(str, missing))}")
-        return run_pages(args.page, args.timeout, args.jobs if args.jobs_given else 1)
-    return fill_cache(args.root.resolve(), args.jobs, args.timeout)
+        return run_pages(args.page, args.timeout, args.jobs or 1)
+    return fill_cache(args.root.resolve(), args.jobs or os.cpu_count() or 1, args.timeout)
 
 
 if __name__ == "__main__":

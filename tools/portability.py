@@ -49,7 +49,7 @@ def run(env: dict[str, str], jobs: int) -> tuple[int, int, list[str], float]:
     for page in pages:
         command += ["--page", str(page.relative_to(ROOT))]
     start = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env})
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env}, timeout=3600)
     failed = sorted(set(re.findall(r"bookexec: (\S+) FAILED", result.stdout)))
     if result.returncode and not failed:
         failed = [f"(bookexec exited {result.returncode})"]

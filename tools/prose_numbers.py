@@ -28,27 +28,18 @@ NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*(?:e-?\d+)?%?")
 
 
 def prose_lines(text: str):
-    """(line number, prose text) for the lines outside code cells, fences and comments."""
-    in_fence = None
+    """(line number, text) for the lines outside code fences (code cells, code and math blocks) and comments."""
+    fence = None  # the backtick run that opened the current code fence
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
-        fence = re.match(r"^(`{3,}|:{3,})", stripped)
-        if fence:
-            if in_fence is None:
-                in_fence = fence.group(1)
-                if stripped.startswith(("```{math}", ":::{math}")):
-                    pass
-                continue
-            if stripped.startswith(in_fence) and stripped.strip("`:") == "":
-                in_fence = None
-                continue
-        if in_fence is not None and (in_fence.startswith("`") or stripped.startswith(":")):
-            # code, math and literal blocks, and directives' options
-            if in_fence.startswith("`"):
-                continue
-        if stripped.startswith(("%", "<!--")) or number < 12 and stripped.startswith(("jupytext", "kernelspec")):
-            continue
-        yield number, line
+        opener = re.match(r"^(`{3,})", stripped)
+        if fence is None and opener:
+            fence = opener.group(1)
+        elif fence is not None:
+            if stripped.startswith(fence) and stripped.strip("`") == "":
+                fence = None
+        elif not stripped.startswith(("%", "<!--", ":::")):
+            yield number, line
 
 
 def numbers_in(path: Path) -> list[tuple[int, str, str]]:

@@ -10,33 +10,19 @@ the cell, the values and the command that reproduces it.
 """
 
 import os
-import subprocess
-import sys
 
 import pytest
 
-import bookexec
-from conftest import REPO
+import portability
 
 OTHER_MACHINE = {"ATEN_CPU_CAPABILITY": "default", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "ADAMLAB_SEED": "1"}
 
 
 @pytest.mark.slow
-def test_every_page_holds_with_plain_kernels_one_thread_and_another_seed():
-    pages = bookexec.toc_pages(REPO)
-    assert len(pages) >= 10
-    command = [sys.executable, str(REPO / "tools" / "bookexec.py"), "--jobs", str(min(2, os.cpu_count() or 1))]
-    for page in pages:
-        command += ["--page", str(page.relative_to(REPO))]
-    run = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=1200,
-        env={**os.environ, **OTHER_MACHINE, "ADAMLAB_DEVICE": "cpu"},
+def test_every_page_holds_with_plain_kernels_one_thread_and_another_seed(capsys):
+    jobs = min(2, os.cpu_count() or 1)
+    passed, total, failed, _ = portability.run({**OTHER_MACHINE, "ADAMLAB_DEVICE": "cpu"}, jobs)
+    assert total >= 10
+    assert not failed and passed == total, (
+        f"pages whose prose does not hold on another machine: {failed}\n{capsys.readouterr().err[-6000:]}"
     )
-    assert run.returncode == 0, (
-        f"pages whose prose does not hold on another machine:\n{run.stdout}\n{run.stderr[-3000:]}"
-    )
-    assert run.stdout.count(" executed in ") == len(pages)
