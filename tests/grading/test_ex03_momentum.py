@@ -76,8 +76,8 @@ def _mom_in_place(theta, grad, buf, *, lr, momentum=0.9, nesterov=False):
             "returned buf as NoneType",
         ),
         (
-            lambda theta, grad, buf, *, lr, momentum=0.9, nesterov=False: [theta, grad],
-            "must return a tuple (theta, buf); it returned list",
+            lambda theta, grad, buf, *, lr, momentum=0.9, nesterov=False: [theta],
+            "must return a tuple (theta, buf); it returned a tuple of 1",
         ),
     ],
 )

@@ -28,7 +28,7 @@ def _adam_variant(body: str):
             "pure",
             "modified its input `m` in place",
         ),
-        ("    return [theta, m, v]\n", "first_step", "must return a tuple"),
+        ("    return [theta, m]\n", "first_step", "must return a tuple"),
         ("    return theta.astype(np.float32), m, v\n", "first_step", "float64"),
         ("    return theta[:1], m, v\n", "first_step", "shape"),
         ("    return theta * np.nan, m, v\n", "first_step", "not finite"),
@@ -38,6 +38,17 @@ def _adam_variant(body: str):
 def test_structural_mistakes_get_a_clear_message(body, suite, words):
     with pytest.raises(AssertionError, match=words.replace("(", r"\(")):
         check("adam_step", _adam_variant(body), suite)
+
+
+def test_a_list_is_accepted_where_a_tuple_is_expected(capsys):
+    """The grader calls the student's function through a proxy, whose tuples come back as lists: the
+    kernel accepts a list too, so that both sides agree."""
+    correct = ex.ADAM.reference
+    as_list = _adam_variant("    return list(REF(theta, grad, m, v, t, lr=lr, beta1=beta1, beta2=beta2, eps=eps))\n")
+    as_list.__globals__["REF"] = correct
+    for suite in ("first_step", "trajectory", "pure"):
+        check("adam_step", as_list, suite)
+    assert capsys.readouterr().out.count("correct") == 3
 
 
 @pytest.mark.parametrize("name", [*ex.SAMPLE_EDITS, *ex.SAMPLE_REWRITES])

@@ -171,9 +171,12 @@ def test_diagnosis_rolls_out_each_mistake_once_per_case():
         mistakes=(Mistake("ascent", "plus instead of minus", "θ − lr·g.", counted),),
     )
     case = cases(spec, "trajectory", None)[0]
-    messages = {check_case(spec, lambda theta, grad, lr: theta + lr * grad, case) for _ in range(5)}
+    messages = {check_case(spec, lambda theta, grad, lr: theta + lr * grad, case)}
+    once = len(calls)  # the case, and the diagnostic cases (the visible trajectory, lr changed)
+    assert once == len(case.grads) * (1 + len(steps.diagnostic_cases(spec)) - 2)  # "again" is "base" again
+    messages |= {check_case(spec, lambda theta, grad, lr: theta + lr * grad, case) for _ in range(4)}
     assert len(messages) == 1 and "Most likely mistake: plus instead of minus" in messages.pop()
-    assert len(calls) == len(case.grads)  # one rollout, however many students make the mistake
+    assert len(calls) == once  # one rollout per case, however many students make the mistake
 
 
 # --- plain functions ------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine.steps import FIXED_SUITES, SUITES
+from .engine.steps import FIXED_SUITES, SUITES, student_lines
 from .engine.transport import roundtrip
 from .exercises import probe
 
@@ -38,8 +38,10 @@ def check_probe(name: str, obj: Any, *, seed: int | None = None) -> None:
         raise AssertionError(f"{p.function} is not implemented yet (it raised NotImplementedError).") from None
     except AssertionError:
         raise
-    except Exception as exc:
-        raise AssertionError(f"{p.function} raised {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # the student's code raised: show them their own line
+        raise AssertionError(
+            f"{p.function} raised {type(exc).__name__}: {exc}\n{student_lines(exc)}".rstrip()
+        ) from None
     problem = p.judge(inputs, outputs)
     if problem:
         raise AssertionError("\n" + problem)

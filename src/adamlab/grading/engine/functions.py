@@ -9,6 +9,7 @@ spec's own). :func:`function_probes` turns a spec into one :class:`~.probes.Prob
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,9 +18,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .messages import NONE_KNOWN, Mistake, diagnosis
+from .messages import NONE_KNOWN, Keyed, Mistake, diagnosis
 from .probes import Probe
-from .steps import signature_problems
+from .steps import signature_problems, student_lines
 from .transport import encode
 
 MESSAGE_CHARS = 400  # of an exception's text, kept in an outcome
@@ -58,6 +59,7 @@ class FunctionSpec:
     torch_name: str  # the reference, in messages (torch's, when torch has one)
     defaults: Mapping[str, Any] = field(default_factory=dict)
     mistakes: tuple[Mistake, ...] = ()
+    approximate: Mistake | None = None  # named when no mistake fits but the values are within 1 %
 
     def items(self, suite: str, rng: np.random.Generator | None = None) -> list[Input]:
         if suite not in self.fixed_suites + self.random_suites:
@@ -88,8 +90,14 @@ def outcome(spec: FunctionSpec, fn: Callable, item: Input) -> dict:
             "exception": type(exc).__name__,
             "value_error": isinstance(exc, ValueError),
             "message": f"{type(exc).__name__}: {exc}"[:MESSAGE_CHARS],
+            "where": _lines(exc),
         }
     return {"error": None, "values": {k: np.asarray(v) for k, v in values.items()}}
+
+
+def _lines(exc: BaseException) -> str:
+    text = student_lines(exc).rstrip()
+    return "\n" + text if text else ""
 
 
 def same_outcome(a: Mapping, b: Mapping, rtol: float = 1e-6) -> bool:
@@ -133,9 +141,31 @@ def cached_outcome(spec: FunctionSpec, key: str, fn: Callable, item: Input) -> d
     return _OUTCOMES[cache_key]
 
 
+_SUITE: contextvars.ContextVar[tuple] = contextvars.ContextVar("suite", default=())
+
+
 def matching_mistakes(spec: FunctionSpec, item: Input, got: Mapping) -> list[Mistake]:
-    """The catalogued mistakes whose outcome on ``item`` is ``got``."""
-    return [m for m in spec.mistakes if same_outcome(cached_outcome(spec, m.key, m.fn, item), got)]
+    """The catalogued mistakes whose outcome is the student's on ``item`` *and* on every other input of
+    the suite of the same kind (valid inputs for a wrong value, invalid ones for a missing ValueError):
+    never a coincidence on one input."""
+
+    def invalid(i: Input) -> bool:
+        return bool(cached_outcome(spec, "reference", spec.reference, i)["error"])
+
+    kind = invalid(item)
+    pairs = [(item, got), *((i, o) for i, o in _SUITE.get() if invalid(i) == kind)]
+    return [m for m in spec.mistakes if all(same_outcome(cached_outcome(spec, m.key, m.fn, i), o) for i, o in pairs)]
+
+
+def _approximately(expected: Mapping, got: Mapping) -> bool:
+    """Whether every value is within 1 % of the reference's (an approximation, not a wrong formula)."""
+    if expected["error"] or got["error"] or set(expected["values"]) != set(got["values"]):
+        return False
+    for k, x in expected["values"].items():
+        x, y = np.asarray(x, dtype=float), np.asarray(got["values"][k], dtype=float)
+        if x.shape != y.shape or not np.all(np.isfinite(y)) or not np.all(np.abs(y - x) <= 1e-2 * np.abs(x)):
+            return False
+    return True
 
 
 def error_message(spec: FunctionSpec, item: Input, got: Mapping) -> str | None:
@@ -143,7 +173,7 @@ def error_message(spec: FunctionSpec, item: Input, got: Mapping) -> str | None:
     if got["error"] in ("not_implemented", "wrong_return"):
         return str(got["message"])
     if got["error"] == "raised":
-        return f"{spec.name} raised {got['message']} (test case: {item.label})."
+        return f"{spec.name} raised {got['message']} (test case: {item.label}).{got.get('where', '')}"
     return None
 
 
@@ -162,10 +192,11 @@ def judge_values(spec: FunctionSpec, item: Input, got: Mapping) -> str | None:
             value = np.asarray(got["values"].get("value")) if "value" in got["values"] else None
             why = f"it returned {value.item() if value is not None and value.size == 1 else value!r}"
         lines = [f"{spec.name} must raise ValueError for this input ({item.label}); {why}."]
-        return "\n".join(lines + [diagnosis(matching_mistakes(spec, item, got), none_known)])
+        tail = diagnosis(matching_mistakes(spec, item, got), none_known)
+        return Keyed("\n".join([*lines, tail]), tail.key)
     error = error_message(spec, item, got)
     if error:
-        return error
+        return Keyed(error, "raised" if got["error"] == "raised" else got["error"])
     lines = [f"{spec.name} departs from {spec.torch_name} (test case: {item.label}):"]
     for key, exp in expected["values"].items():
         if key not in got["values"]:
@@ -181,7 +212,11 @@ def judge_values(spec: FunctionSpec, item: Input, got: Mapping) -> str | None:
             where = _position(item, i)
             lines.append(f"    {where}expected {exp[i].item()!r}, got {res[i].item()!r}.")
             break
-    return "\n".join(lines + [diagnosis(matching_mistakes(spec, item, got), none_known)])
+    found = matching_mistakes(spec, item, got)
+    if not found and spec.approximate is not None and _approximately(expected, got):
+        found = [spec.approximate]
+    tail = diagnosis(found, none_known)
+    return Keyed("\n".join([*lines, tail]), tail.key)
 
 
 def _position(item: Input, index: tuple) -> str:
@@ -237,15 +272,20 @@ def run_function(spec: FunctionSpec, fn: Callable, inputs: Mapping) -> dict:
 
 
 def judge_function(spec: FunctionSpec, inputs: Mapping, outputs: Mapping) -> str | None:
-    """Where no student code runs: judge each input's outcome; the first failure decides."""
+    """Where no student code runs: judge each input's outcome; the first failure decides. A mistake is
+    named only if it reproduces the student's outcome on every input of the suite."""
     outcomes = outputs["outcomes"]
-    for i, args in enumerate(inputs["items"]):
-        item = Input(spec.label(args), args)
-        if i >= len(outcomes):
-            return f"{spec.name}: no result came back for the test case {item.label}."
-        message = spec.judge(spec, item, outcomes[i])
-        if message:
-            return message
+    items = [Input(spec.label(args), args) for args in inputs["items"]]
+    token = _SUITE.set(tuple(zip(items, outcomes)))
+    try:
+        for i, item in enumerate(items):
+            if i >= len(outcomes):
+                return f"{spec.name}: no result came back for the test case {item.label}."
+            message = spec.judge(spec, item, outcomes[i])
+            if message:
+                return message
+    finally:
+        _SUITE.reset(token)
     return None
 
 

@@ -18,17 +18,32 @@ class Mistake:
     fn: Callable | None = None
 
 
-def diagnosis(mistakes: Sequence[Mistake], otherwise: str | None = NONE_KNOWN.format(what="update rule")) -> str:
+class Keyed(str):
+    """A message that remembers the key of the mistake it names (``key`` None: it names none)."""
+
+    key: str | None = None
+
+    def __new__(cls, text: str, key: str | None = None):
+        obj = super().__new__(cls, text)
+        obj.key = key
+        return obj
+
+
+def keyed(text: str, key: str | None) -> Keyed:
+    return Keyed(text, key)
+
+
+def diagnosis(mistakes: Sequence[Mistake], otherwise: str | None = NONE_KNOWN.format(what="update rule")) -> Keyed:
     """The most likely mistake (the first), the others that fit too; ``otherwise`` when none fits."""
     if not mistakes:
-        return otherwise or ""
+        return Keyed(otherwise or "")
     lines = [f"Most likely mistake: {mistakes[0].title}. {mistakes[0].hint}"]
     if len(mistakes) > 1:
         lines.append("Also consistent with: " + "; ".join(m.title for m in mistakes[1:]) + ".")
-    return "\n".join(lines)
+    return Keyed("\n".join(lines), mistakes[0].key)
 
 
-def with_diagnosis(message: str, mistakes: Sequence[Mistake], otherwise: str | None = None) -> str:
+def with_diagnosis(message: str, mistakes: Sequence[Mistake], otherwise: str | None = None) -> Keyed:
     """``message``, then the diagnosis on the next line (nothing added when no mistake fits and no ``otherwise``)."""
     tail = diagnosis(mistakes, otherwise)
-    return f"{message}\n{tail}" if tail else message
+    return Keyed(f"{message}\n{tail}" if tail else message, tail.key)

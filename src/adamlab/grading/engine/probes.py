@@ -32,13 +32,39 @@ class Probe:
     judge: Callable[[Any, Any], str | None]
     confirm: Callable[[Any, Any], str | None] | None = None
     visible: bool = True  # fixed inputs in the kernel (rng None); False: fresh entropy (hidden tests)
+    # (message, key of the named mistake) versions of judge and confirm, where the probe names mistakes
+    judge_verdict: Callable[[Any, Any], tuple[str | None, str | None]] | None = None
+    confirm_verdict: Callable[[Any, Any], tuple[str | None, str | None]] | None = None
 
     @property
     def suite(self) -> str:
         return self.name.split(":", 1)[1]
 
+    def verdict(self, inputs: Any, outputs: Any) -> tuple[str | None, str | None]:
+        """The kernel's verdict: the message (``None``: passed) and the key of the catalogued mistake it
+        names (``None`` when it names none)."""
+        if self.judge_verdict is not None:
+            return self.judge_verdict(inputs, outputs)
+        message = self.judge(inputs, outputs)
+        return message, key_of(message)
+
+    def grader_verdict(self, inputs: Any, outputs: Any) -> tuple[str | None, str | None]:
+        """The grader's verdict (against ``confirm`` when given): the message and the named mistake's key,
+        so that the instructor's report can count the most frequent mistakes."""
+        if self.confirm is None:
+            return self.verdict(inputs, outputs)
+        if self.confirm_verdict is not None:
+            return self.confirm_verdict(inputs, outputs)
+        message = self.confirm(inputs, outputs)
+        return message, key_of(message)
+
     def grader_judge(self, inputs: Any, outputs: Any) -> str | None:
-        return (self.confirm or self.judge)(inputs, outputs)
+        return self.grader_verdict(inputs, outputs)[0]
+
+
+def key_of(message: Any) -> str | None:
+    """The key a message carries (:class:`~.messages.Keyed`, made by the diagnosis formatter), else ``None``."""
+    return getattr(message, "key", None) if message else None
 
 
 def seeded(make_inputs: Callable[[np.random.Generator], Any], seed: int = 2015) -> Callable:
@@ -58,6 +84,9 @@ class Exercise:
     forbidden_code: re.Pattern | None = None  # matched against solution code without strings and comments
     forbidden_note: str = ""  # words for what forbidden_code forbids
     sandbox_timeout: float | None = None  # seconds; None: the sandbox's default
+    jail_profile: str = "numpy"  # what the confirmation run may import (adamlab.grading.confirm.jail)
+    driver: str | None = None  # a standalone module beside the exercise that runs its probes inside the jail
+    driver_setup: Callable[[], Any] | None = None  # what the driver's prepare() gets (plain values)
     step_specs: tuple = field(default=())  # the step functions' specs (for tests and tools)
     function_specs: tuple = field(default=())  # the plain functions' specs
 

@@ -14,7 +14,7 @@ import numpy as np
 from adamlab import optim as O
 
 from ..engine.messages import Mistake
-from ..engine.steps import StepSpec
+from ..engine.steps import StepSpec, output_swaps
 
 ADAM_DEFAULTS = {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
@@ -61,27 +61,42 @@ def adam_like(
     unchanged=False,
     t_fixed=False,
     decay="none",
+    eps_hat=False,
+    t_shift_v=0,
+    v_beta=None,
+    m_beta=None,
+    eps_outside=False,
+    g_not_squared=False,
+    no_first_moment=False,
 ):
     """Adam (and AdamW with ``decay="decoupled"``) with any one mistake switched on by a flag."""
+    # v_beta, m_beta: the β a correction uses by mistake ("beta1" in v's correction, ...)
+    v_beta, m_beta = ({"beta1": beta1, "beta2": beta2}.get(b) for b in (v_beta, m_beta))
     if swap_betas:
         beta1, beta2 = beta2, beta1
-    g = grad + weight_decay * theta if decay == "l2" else grad
+    g = grad + weight_decay * theta if decay in ("l2", "both") else grad
     new_m = beta1 * m + ((1 - beta1) if one_minus_m else 1.0) * g
-    sq = np.abs(g) if abs_g else g * g
+    sq = np.abs(g) if abs_g else g if g_not_squared else g * g
     new_v = beta2 * v + ((1 - beta2) if one_minus_v else 1.0) * sq
     tt = 1 if t_fixed else t + t_shift
     with np.errstate(all="ignore"):
-        m_hat = new_m / (1 - beta1**tt) if correct_m else new_m
-        v_hat = new_v / (1 - beta2**tt) if correct_v else new_v
+        m_hat = new_m / (1 - (beta1 if m_beta is None else m_beta) ** tt) if correct_m else new_m
+        v_hat = new_v / (1 - (beta2 if v_beta is None else v_beta) ** (tt + t_shift_v)) if correct_v else new_v
+        if no_first_moment:
+            m_hat = g
         if eps_inside:
             root = np.sqrt(v_hat + eps)
         else:
             root = (v_hat if no_sqrt else np.sqrt(v_hat)) + eps
         update = (lr * lr if lr_twice else lr) * m_hat / root
+        if eps_outside:
+            update = lr * (m_hat / np.sqrt(v_hat) + eps)
+        if eps_hat:  # Kingma & Ba's efficient form: α_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ), ε on the raw √v
+            update = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t) * new_m / (np.sqrt(new_v) + eps)
     if sign_only:
         update = lr * np.sign(grad)
     base = theta
-    if decay == "decoupled":
+    if decay in ("decoupled", "both"):
         base = theta * (1 - lr * weight_decay)
     elif decay == "no_lr":
         base = theta * (1 - weight_decay)
@@ -192,6 +207,53 @@ def adam_mistakes(**fixed) -> tuple[Mistake, ...]:
             sign_only=True,
         ),
         variant(
+            "eps_hat",
+            "the paper's efficient form, with ε̂ (Kingma & Ba, Algorithm 1's last lines; Keras's Adam)",
+            "Your Adam is right, in the paper's form: α_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) and θ − α_t·m/(√v + ε). "
+            "It adds ε to √v before the correction, so its ε is ε·√(1 − β₂ᵗ) in torch's terms; torch.optim.Adam "
+            "adds ε after correcting: θ − lr·m̂/(√v̂ + ε). The two differ only where √v̂ is as small as ε.",
+            eps_hat=True,
+        ),
+        variant(
+            "t_minus_one_v",
+            "t − 1 in v's bias correction (v̂ = v/(1 − β₂ᵗ⁻¹) divides by zero on the first step)",
+            "Both corrections use t as given: v̂ = v/(1 − β₂ᵗ). With t − 1 the first step divides by "
+            "1 − β₂⁰ = 0, v̂ is inf and θ does not move.",
+            t_shift_v=-1,
+        ),
+        variant(
+            "v_corrected_with_beta1",
+            "v bias-corrected with β₁ (v̂ = v/(1 − β₁ᵗ))",
+            "Each moment is corrected with its own β: m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ).",
+            v_beta="beta1",
+        ),
+        variant(
+            "corrections_swapped",
+            "the bias corrections are swapped (m̂ = m/(1 − β₂ᵗ), v̂ = v/(1 − β₁ᵗ))",
+            "Each moment is corrected with its own β: m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ).",
+            v_beta="beta1",
+            m_beta="beta2",
+        ),
+        variant(
+            "eps_outside_division",
+            "ε added to the ratio, lr·(m̂/√v̂ + ε), not to its denominator",
+            "Brackets: divide by (√v̂ + ε), as in lr * m_hat / (np.sqrt(v_hat) + eps).",
+            eps_outside=True,
+        ),
+        variant(
+            "g_not_squared",
+            "v built from g instead of g²",
+            "The second moment averages squared gradients: v = β₂v + (1 − β₂)·g**2 (with g it goes "
+            "negative, and its square root is NaN).",
+            g_not_squared=True,
+        ),
+        variant(
+            "no_first_moment",
+            "the step uses g instead of m̂ (no momentum)",
+            "Adam steps along the bias-corrected average m̂ = m/(1 − β₁ᵗ), not the raw gradient.",
+            no_first_moment=True,
+        ),
+        variant(
             "unchanged",
             "theta (and the state) returned unchanged",
             "Subtract the update: θ − lr·m̂/(√v̂ + ε).",
@@ -211,5 +273,5 @@ ADAM = StepSpec(
     torch_name="torch.optim.Adam",
     torch_optimizer=torch_adam,
     torch_state=("exp_avg", "exp_avg_sq"),
-    mistakes=adam_mistakes(),
+    mistakes=(*adam_mistakes(), *output_swaps(("theta", "m", "v"), O.adam_step)),
 )

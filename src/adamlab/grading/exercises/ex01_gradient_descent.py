@@ -125,8 +125,9 @@ def _max_stable_lr_inputs(suite: str, rng: np.random.Generator | None) -> list[d
             {"A": np.diag([1.0, 4.0])},
             {"A": np.array([[2.0, 1.0], [1.0, 2.0]])},
             {"A": np.array([[4.0]])},
-            {"A": np.array([[6.0, -2.0, 2.0], [-2.0, 5.0, 0.0], [2.0, 0.0, 7.0]])},
-        ]  # eigenvalues 3, 6, 9
+            {"A": np.array([[6.0, -2.0, 2.0], [-2.0, 5.0, 0.0], [2.0, 0.0, 7.0]])},  # eigenvalues 3, 6, 9
+            {"A": np.array([[9.0, 1.0, 0.0], [1.0, 9.0, 0.0], [0.0, 0.0, 9.9]])},  # 8, 9.9, 10: close at the top
+        ]
     if suite == "errors":
         return [{"A": np.array([[2.0, 1.0], [0.0, 2.0]])}, {"A": np.array([[1.0, 2.0], [2.0, 1.0]])}, {"A": -np.eye(3)}]
     assert rng is not None
@@ -150,7 +151,7 @@ def _matrix_label(args: Mapping[str, Any]) -> str:
     if A.ndim != 2 or A.shape[0] != A.shape[1] or not np.isfinite(A).all():
         return f"an array of shape {A.shape}"
     n = A.shape[0]
-    if n <= 3 and np.array_equal(A, np.round(A)):
+    if n <= 3 and np.array_equal(A, np.round(A, 1)):
         rows = ", ".join("[" + ", ".join(f"{x + 0.0:g}" for x in row) + "]" for row in A)  # + 0.0: no "-0"
         name = f"A = [{rows}]".replace("-", "−")
     else:
@@ -203,6 +204,13 @@ MAX_STABLE_LR = FunctionSpec(
     fixed_suites=("examples", "errors"),
     random_suites=("random",),
     torch_name="2/λ_max",
+    approximate=Mistake(
+        "approximate_lmax",
+        "λ_max is approximated (within 1 %, not exactly)",
+        "Your value is close to 2/λ_max but not equal: an estimate such as a fixed number of power "
+        "iterations converges slowly when the two largest eigenvalues are close. Compute the eigenvalues "
+        "exactly with np.linalg.eigvalsh(A).",
+    ),
     mistakes=(
         _mslr_variant(
             "one_over_lmax",

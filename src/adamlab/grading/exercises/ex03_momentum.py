@@ -35,6 +35,7 @@ def _momentum_like(
     lr_inside=None,
     nesterov_form="torch",
     ignore_nesterov=False,
+    always_nesterov=False,
     no_momentum=False,
     keep_buf=False,
     unchanged=False,
@@ -59,7 +60,7 @@ def _momentum_like(
         new = grad.copy() if buf is None else mu * buf + grad
     if no_momentum:
         direction = grad
-    elif nesterov and not ignore_nesterov:
+    elif (nesterov or always_nesterov) and not ignore_nesterov:
         direction = {"torch": grad + mu * new, "no_grad": mu * new}[nesterov_form]
     else:
         direction = new
@@ -129,6 +130,12 @@ MOMENTUM = StepSpec(
             "With nesterov=True, first update the buffer, buf = μ·buf + g, then step along "
             "g + μ·buf with the *new* buf. (Stepping along g + μ·buf_old is heavy ball again.)",
             ignore_nesterov=True,
+        ),
+        _momentum_variant(
+            "always_nesterov",
+            "Nesterov steps even when nesterov=False",
+            "Step along g + μ·buf only when nesterov=True; otherwise step along buf itself: θ − lr·buf.",
+            always_nesterov=True,
         ),
         _momentum_variant(
             "no_momentum",

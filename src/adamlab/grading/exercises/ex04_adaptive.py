@@ -12,7 +12,7 @@ from adamlab import optim as O
 
 from ..engine.messages import Mistake
 from ..engine.probes import Exercise
-from ..engine.steps import StepSpec, step_probes
+from ..engine.steps import StepSpec, output_swaps, step_probes
 
 
 def _torch_adagrad(params, hp):
@@ -45,9 +45,17 @@ def _adaptive_like(
     keep_state=False,
     unchanged=False,
     ascent=False,
+    as_root=False,
+    g_not_squared=False,
+    eps_outside=False,
+    alpha_as_lr=False,
 ):
     """AdaGrad (``alpha=None``: a running sum) or RMSProp (a moving average) with any one mistake."""
-    sq = np.abs(grad) if abs_g else grad * grad
+    if alpha_as_lr:
+        lr = alpha
+    sq = np.abs(grad) if abs_g else grad if g_not_squared else grad * grad
+    if as_root:  # the state holds the root: square it back, accumulate, store the root again
+        state = state * state
     if alpha is None or accumulate:
         new = state + sq
     elif swap:
@@ -57,7 +65,9 @@ def _adaptive_like(
     s = state if old_in_denominator else new
     with np.errstate(all="ignore"):
         denom = np.sqrt(s + eps) if eps_inside else (s if no_sqrt else np.sqrt(s)) + eps
-        step = lr * grad / denom
+        step = lr * (grad / np.sqrt(s) + eps) if eps_outside else lr * grad / denom
+        if as_root:
+            new = np.sqrt(new)
     new_theta = theta.copy() if unchanged else (theta + step if ascent else theta - step)
     return new_theta, (state.copy() if keep_state else new)
 
@@ -99,6 +109,25 @@ def _adaptive_mistakes(defaults: Mapping[str, Any], state: str, rule: str, *own:
             {"old_in_denominator": True},
         ),
         (
+            "state_as_root",
+            f"{state} is stored as its square root",
+            f"θ is right, but the returned {state} is √({rule.split(' = ')[1]}): return the sum itself, "
+            f"{rule}, and take the root only when dividing.",
+            {"as_root": True},
+        ),
+        (
+            "g_not_squared",
+            f"{state} built from g instead of g²",
+            f"Accumulate squared gradients: {rule}. With g the {state} goes negative and its root is NaN.",
+            {"g_not_squared": True},
+        ),
+        (
+            "eps_outside_division",
+            "ε added to the ratio, lr·(g/√s + ε), not to its denominator",
+            f"Brackets: divide by (√{state} + ε), as in lr * grad / (np.sqrt({state}) + eps).",
+            {"eps_outside": True},
+        ),
+        (
             "state_not_updated",
             f"the old {state} is returned",
             f"Return the updated {state}, or the next step starts from stale state.",
@@ -134,16 +163,19 @@ ADAGRAD = StepSpec(
     torch_name="torch.optim.Adagrad",
     torch_optimizer=_torch_adagrad,
     torch_state=("sum",),
-    mistakes=_adaptive_mistakes(
-        ADAGRAD_DEFAULTS,
-        "sum_sq",
-        "sum_sq = sum_sq + g²",
-        (
-            "moving_average",
-            "a moving average instead of a sum (that is RMSProp)",
-            "AdaGrad never forgets: sum_sq = sum_sq + g².",
-            {"alpha": 0.99},
+    mistakes=(
+        *_adaptive_mistakes(
+            ADAGRAD_DEFAULTS,
+            "sum_sq",
+            "sum_sq = sum_sq + g²",
+            (
+                "moving_average",
+                "a moving average instead of a sum (that is RMSProp)",
+                "AdaGrad never forgets: sum_sq = sum_sq + g².",
+                {"alpha": 0.99},
+            ),
         ),
+        *output_swaps(("theta", "sum_sq"), O.adagrad_step),
     ),
 )
 
@@ -179,12 +211,20 @@ RMSPROP = StepSpec(
             {"one_minus": False},
         ),
         (
+            "alpha_as_lr",
+            "alpha used as the learning rate",
+            "torch's alpha is the smoothing constant of the average (0.99), not a step size: the step is "
+            "θ − lr·g/(√sq_avg + ε), with lr.",
+            {"alpha_as_lr": True},
+        ),
+        (
             "swapped_alpha",
             "α and 1 − α swapped",
             "α (0.99) keeps the old average, 1 − α weights the new g²: sq_avg = α·sq_avg + (1 − α)·g².",
             {"swap": True},
         ),
-    ),
+    )
+    + output_swaps(("theta", "sq_avg"), O.rmsprop_step),
 )
 
 

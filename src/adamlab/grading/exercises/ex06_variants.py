@@ -17,7 +17,7 @@ from adamlab.problems import counterexample as ce
 
 from ..engine.messages import Mistake, with_diagnosis
 from ..engine.probes import Exercise, Probe
-from ..engine.steps import StepSpec, step_probes
+from ..engine.steps import StepSpec, output_swaps, step_probes
 from .adam_family import ADAM, ADAM_DEFAULTS, ADAM_SETTINGS, adam_like, adam_mistakes, torch_adam
 
 
@@ -42,6 +42,13 @@ ADAMW = StepSpec(
     torch_optimizer=_torch_adamw,
     torch_state=("exp_avg", "exp_avg_sq"),
     mistakes=(
+        Mistake(
+            "l2_and_decoupled",
+            "both L2 (λθ added to the gradient) and decoupled weight decay",
+            "AdamW decays the weights once, outside the moments: θ ← θ(1 − lr·λ), then the Adam step with "
+            "the plain gradient. Do not also add λθ to g (that is Adam + L2, on top).",
+            partial(adam_like, decay="both", weight_decay=1e-2),
+        ),
         Mistake(
             "l2_instead_of_decoupled",
             "L2 added to the gradient instead of decoupled weight decay",
@@ -68,6 +75,7 @@ ADAMW = StepSpec(
             partial(adam_like, weight_decay=1e-2),
         ),  # decay="none" ignores it
         *adam_mistakes(decay="decoupled", weight_decay=1e-2),
+        *output_swaps(("theta", "m", "v"), O.adamw_step),
     ),
 )
 
@@ -159,6 +167,7 @@ AMSGRAD = StepSpec(
             "Divide by (√(v_max/(1 − β₂ᵗ)) + ε), with ε outside the root.",
             partial(_amsgrad_like, eps_inside=True),
         ),
+        *output_swaps(("theta", "m", "v", "v_max"), O.amsgrad_step),
     ),
 )
 
