@@ -36,3 +36,24 @@ c.LimitOutput.max_traceback = 100
 # (for example alice_ex05_adam.ipynb), then `make collect A=<assignment>`.
 c.ZipCollectApp.downloaded_directory = os.path.join("_grading", "downloaded")  # relative to the root
 c.FileNameCollectorPlugin.named_regexp = r"^(?:.*/)?(?P<student_id>[^/_]+)_(?P<file_id>ex\d\d_\w+\.ipynb)$"
+
+# Feedback never shows hidden tests: autograde restores each test cell from the gradebook with its
+# "### BEGIN HIDDEN TESTS" region, and nbgrader's feedback would print it (and a failing hidden test's
+# traceback would quote it). HideHiddenTests strips both (adamlab/grading/course/feedback.py).
+# Named, not imported: nbconvert imports them when feedback is generated, not on every nbgrader command.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "adamlab.grading.course.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# Late work: due dates in _grading/due_dates.csv, extensions in _grading/extensions.csv (see the instructor
+# guide). Without a due date nothing is late. The penalty is applied to the confirmed score.
+c.AssignLatePenalties.plugin_class = "adamlab.grading.course.late.SubMarksPerHour"
+c.SubMarksPerHour.points_per_hour = 0.5
+c.SubMarksPerHour.grace_minutes = 15
+
+# `nbgrader export --exporter=adamlab.grading.course.exports.CanvasExportPlugin --to=_grading/canvas.csv`:
+# a gradebook exported from your Canvas course gives the students' Canvas ids and the assignments' ids.
+c.CanvasExportPlugin.roster = os.path.join(here, "_grading", "canvas_roster.csv")
+c.CanvasExportPlugin.match_column = "SIS Login ID"

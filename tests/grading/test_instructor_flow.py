@@ -155,8 +155,8 @@ def test_tampering_gains_nothing_and_is_reported(graded_class, sub):
     assert grades(root)[sub.student] == sub.expected
     report = (root / "_grading" / "report.md").read_text()
     if sub.expected < autograded_points(ASSIGNMENT):
-        row = next(line for line in report.splitlines() if line.startswith(f"| {sub.student} |"))
-        kernel_said = row.split("|")[5].strip()
+        row = next(line for line in report.splitlines() if line.startswith(f"| {sub.student} | {ASSIGNMENT} |"))
+        kernel_said = row.split("|")[6].strip()
         if kernel_said not in ("failed", f"{sub.expected:g}"):
             assert row.rstrip().endswith("| yes |"), f"{sub.student}'s score was changed but not flagged: {row}"
 
@@ -174,7 +174,7 @@ def test_every_submission_is_graded_and_has_feedback(graded_class):
     # nbgrader cannot run a corrupted notebook or one that kills its kernel: no feedback file, but the report says so.
     report = (root / "_grading" / "report.md").read_text()
     for student in ("tamper_corrupt_file", "tamper_kill_kernel"):
-        assert f"## {student} / {ASSIGNMENT}" in report and "autograde failed" in report
+        assert f"### {student} / {ASSIGNMENT}" in report and "autograde failed" in report
     for student in students - {"tamper_corrupt_file", "tamper_kill_kernel"}:
         assert (root / "_grading" / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").exists(), student
     assert "per minute" in output

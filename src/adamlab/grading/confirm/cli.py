@@ -1,8 +1,9 @@
-"""Command line for instructors: ``adamlab-grade grade`` (``make grade``: ``python -m adamlab.grading.cli grade``)."""
+"""Command line for instructors: ``adamlab-grade grade``, which ``make grade`` runs."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -15,16 +16,36 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--workers", type=int, default=2, help="parallel grading processes (default 2)")
     g.add_argument("--assignment", action="append", help="grade only this assignment (repeatable)")
     g.add_argument("--seed", type=int, help="seed of the confirmation inputs (default: fresh)")
+    g.add_argument("--student", action="append", help="grade only this student (repeatable; make grade S=alice)")
     g.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
+    g.add_argument(
+        "--unsafe",
+        action="store_true",
+        help="grade even where bubblewrap is missing: student code then runs unjailed (make grade UNSAFE=1)",
+    )
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
     if not (root / "nbgrader_config.py").exists():
         parser.error(f"{root} has no nbgrader_config.py: run from the adamlab repository or pass --root")
     if args.workers < 1:
         parser.error("--workers must be >= 1")
+    if args.unsafe:
+        os.environ["ADAMLAB_UNSAFE"] = "1"
+    from .jail import JailUnavailable
     from .pipeline import grade
 
-    grade(root, workers=args.workers, assignments=args.assignment, seed=args.seed, feedback=not args.no_feedback)
+    try:
+        grade(
+            root,
+            workers=args.workers,
+            assignments=args.assignment,
+            seed=args.seed,
+            feedback=not args.no_feedback,
+            students=args.student,
+        )
+    except JailUnavailable as exc:
+        print(f"make grade refuses to grade: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,30 +1,30 @@
-"""Run a student's code in a fresh, limited process and bring back only plain arrays.
+"""Run a student's code where it can reach nothing, and bring back only plain values: the confirmation run.
 
-The child (:mod:`adamlab.grading.confirm._child`) starts from nothing the student touched:
-a new interpreter (``python -I``: no user site, no ``PYTHONPATH``, no current
-directory on the path), an empty working directory, a scrubbed environment, CPU,
-memory and file-size limits, and a wall-clock timeout after which its whole
-process group is killed. Requests and results cross as plain trees (:mod:`..engine.transport`),
-read with ``allow_pickle=False``.
+:func:`run_student_code` starts a jailed :class:`~.session.Session` (bubblewrap, NumPy only: see
+:mod:`.jail`) holding the student's cells, then runs each probe's ``run`` *here*, in the grader's
+process, on a proxy of the student's object, so that only the student's own function runs in the
+jail. Exercises whose objects cannot cross (a ``torch.optim.Optimizer`` subclass) name a *driver*
+that runs the same motions inside the jail instead. What comes back is judged by :mod:`.verify`.
+
+Where bubblewrap is missing, grading refuses to run unless the instructor asked for ``unsafe``
+(``make grade UNSAFE=1``): the same run then happens in a plain child process with limits.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import resource
-import signal
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
+
+from .. import exercises
 from ..engine import transport
+from ..exercises import probe
+from . import jail
+from .session import JailDied, Session
 
 TIMEOUT_S = float(os.environ.get("ADAMLAB_SANDBOX_TIMEOUT", "60"))  # seconds of wall clock
-MEMORY_BYTES = 6 * 2**30
-FILE_BYTES = 64 * 2**20
-CPU_SECONDS = 120
 
 
 @dataclass
@@ -32,93 +32,71 @@ class SandboxResult:
     """The student's outputs per request item (dict of arrays, or an error dict), and what went wrong."""
 
     items: list  # per plan item: {"error": None, "outputs": tree} or {"error": key, "message": str}
-    problem: str | None  # None, or why the child produced no result (timeout, killed, crashed...)
+    problem: str | None  # None, or why the run produced no result (timeout, killed, crashed...)
     stderr_tail: str
 
 
-def _limits() -> None:
-    os.setsid()
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_BYTES, FILE_BYTES))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+def unsafe_requested() -> bool:
+    return os.environ.get("ADAMLAB_UNSAFE") == "1"
 
 
-def run_student_code(cells: list[str], plan: list[tuple[str, object]], timeout: float | None = None) -> SandboxResult:
-    """Execute ``cells`` in a fresh process, then run each ``(probe name, inputs)`` of ``plan`` on the
-    student's objects; the inputs come from the probe's ``make_inputs``."""
-    timeout = TIMEOUT_S if timeout is None else timeout
-    with tempfile.TemporaryDirectory(prefix="adamlab-sandbox-") as workdir:
-        with open(os.path.join(workdir, "cells.json"), "w") as f:
-            json.dump(cells, f)
-        transport.write(
-            os.path.join(workdir, "request.npz"),
-            {"items": [{"probe": name, "inputs": inputs} for name, inputs in plan]},
+def check_jail() -> None:
+    """Raise :class:`jail.JailUnavailable` (with the reason) unless jailed runs work or unsafe was asked for."""
+    why = jail.unavailable()
+    if why and not unsafe_requested():
+        raise jail.JailUnavailable(
+            f"{why}.\nStudent code must not run unjailed: it could rewrite the gradebook, the configuration or "
+            "other students' work. Install bubblewrap, or grade anyway at your own risk with `make grade UNSAFE=1`."
         )
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": workdir,
-            "MPLBACKEND": "Agg",
-            "OMP_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONHASHSEED": "0",
-        }
-        for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-            if var in os.environ:
-                env[var] = os.environ[var]
-        with open(os.path.join(workdir, "stdout"), "wb") as out, open(os.path.join(workdir, "stderr"), "wb") as err:
-            proc = subprocess.Popen(
-                [sys.executable, "-I", "-m", "adamlab.grading.confirm._child", workdir],
-                cwd=workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                preexec_fn=_limits,
-            )
-            try:
-                code = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                return SandboxResult([], f"timed out after {timeout:.0f} s (an infinite loop?)", _tail(workdir))
-            finally:
-                _kill_group(proc)  # also ends anything the student's code left running
-        return _read_result(workdir, code, len(plan))
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def run_student_code(
+    cells: list[str],
+    plan: list[tuple[str, object]],
+    timeout: float | None = None,
+    *,
+    profile: str = "numpy",
+    driver: str | None = None,
+    setup=None,
+) -> SandboxResult:
+    """Execute ``cells`` in the jail, then run each ``(probe name, inputs)`` of ``plan`` on the student's objects."""
+    check_jail()
+    timeout = TIMEOUT_S if timeout is None else timeout
+    unsafe = jail.unavailable() is not None
+    driver_file = Path(exercises.__file__).with_name(f"{driver}.py") if driver else None
+    with Session(cells, profile=profile, timeout=timeout, driver=driver_file, setup=setup, unsafe=unsafe) as session:
+        items = []
+        try:
+            for name, inputs in plan:
+                items.append(_run_probe(session, name, inputs, driver))
+        except JailDied as died:
+            return SandboxResult([], died.why, session.output_tail())
+        return SandboxResult(items, None, session.output_tail())
+
+
+def _run_probe(session: Session, name: str, inputs, driver: str | None) -> dict:
+    p = probe(name)
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
+        with np.errstate(all="ignore"):
+            if driver:
+                outputs = session.drive(driver, "run", p.function, {"probe": p.name, "inputs": inputs})
+            else:
+                obj = session.proxy(p.function)
+                if obj is None:
+                    return {"error": "missing", "message": f"{p.function} is not defined"}
+                outputs = p.run(obj, inputs)
+            outputs = transport.roundtrip(outputs)  # plain values only
+    except JailDied:
+        raise
+    except NotImplementedError:
+        return {"error": "not_implemented", "message": "not implemented yet (NotImplementedError)"}
+    except AssertionError as exc:  # a check's own words (a wrong signature, a wrongly shaped result)
+        return {"error": "failed", "message": _with_notes(exc)}
+    except Exception as exc:  # anything else the student's code did
+        return {"error": "crashed", "message": _with_notes(exc, f"{type(exc).__name__}: ")}
+    return {"error": None, "outputs": outputs}
 
 
-def _tail(workdir: str, n: int = 2000) -> str:
-    try:
-        with open(os.path.join(workdir, "stderr"), "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - n))
-            return f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
-def _read_result(workdir: str, code: int, n_items: int) -> SandboxResult:
-    path = os.path.join(workdir, "result.npz")
-    stderr = _tail(workdir)
-    if not os.path.exists(path):
-        why = f"killed by signal {-code}" if code < 0 else f"exited with status {code}"
-        return SandboxResult([], f"the student's code ended the process before any result ({why})", stderr)
-    try:
-        items = transport.read(path)["items"]
-        if not isinstance(items, list) or len(items) != n_items:
-            raise ValueError("the result does not match the request")
-        for item in items:
-            if item["error"]:
-                item["message"] = str(item.get("message", ""))[:2000]
-    except Exception as exc:  # a forged or truncated result file
-        return SandboxResult([], f"unreadable result ({type(exc).__name__}: {exc})", stderr)
-    return SandboxResult(items, None, stderr)
+def _with_notes(exc: BaseException, prefix: str = "") -> str:
+    notes = "".join(f"\n{n}" for n in getattr(exc, "__notes__", ()))
+    return f"{prefix}{exc}{notes}"[:3000]

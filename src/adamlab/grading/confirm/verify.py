@@ -20,12 +20,16 @@ import numpy as np
 from ..exercises import exercise
 from .sandbox import run_student_code
 
-# Any cell the student wrote may not reach into the module system or into functions' internals
-# (``check.__globals__`` leads to the reference implementations).
+# The second layer (the jail is the first): any cell the student wrote may not reach into the module
+# system, into functions' internals (``check.__globals__`` leads to the reference implementations) or
+# run code it builds at run time.
 INTROSPECTION = re.compile(
-    r"\bsys\s*\.\s*modules\b|\bimportlib\b|__import__|__(globals|builtins|subclasses|"
-    r"closure|code)__|\bgc\s*\."
+    r"\bsys\s*\.\s*modules\b|\bimportlib\b|__import__|__(globals|builtins|subclasses|dict|loader|spec|"
+    r"closure|code|getattribute)__|\bgc\s*\.|\b_fused_adam"
 )
+DYNAMIC = frozenset({"exec", "eval", "compile", "__import__", "vars", "globals", "locals", "breakpoint"})
+REFLECTIVE = frozenset({"getattr", "setattr", "delattr", "hasattr"})  # allowed only with a literal name
+MODULE_SYSTEM = ("importlib", "inspect", "builtins", "ctypes", "gc", "imp", "pkgutil", "runpy", "marshal")
 NOT_CONFIRMED = "not confirmed: the notebook uses a reference implementation or the module system"
 
 
@@ -37,6 +41,7 @@ class CellVerdict:
     probe: str  # the check ("adam_step:first_step")
     passed: bool
     message: str = ""
+    mistake: str | None = None  # the key of the catalogued mistake the judge named, if any
 
     @property
     def score(self) -> float:
@@ -109,8 +114,9 @@ def verify(
         code = _code_only(c.source)
         in_solution = _grade_id(c) in solution_ids
         if (
-            _imports(c.source, ("adamlab",))
+            _imports(c.source, ("adamlab", *MODULE_SYSTEM))
             or INTROSPECTION.search(code)
+            or _dynamic_code(c.source)
             or in_solution
             and (
                 _imports(c.source, ex.forbidden_imports)
@@ -128,7 +134,14 @@ def verify(
         )
 
     plan = [(p.name, p.make_inputs(rng)) for p in probes]
-    run = run_student_code(runnable, plan, timeout=ex.sandbox_timeout)
+    run = run_student_code(
+        runnable,
+        plan,
+        timeout=ex.sandbox_timeout,
+        profile=ex.jail_profile,
+        driver=ex.driver,
+        setup=ex.driver_setup() if ex.driver_setup else None,
+    )
     if run.problem:
         result.problems.append(f"sandbox: {run.problem}")
         for v in result.cells:
@@ -141,11 +154,42 @@ def verify(
             v.message = item["message"]
         else:
             try:
-                v.message = p.grader_judge(inputs, item["outputs"]) or ""
+                message, v.mistake = _verdict(p, inputs, item["outputs"])
+                v.message = message or ""
             except Exception as exc:  # what came back is not what this probe's run returns
                 v.message = f"not confirmed: the sandbox returned malformed outputs ({type(exc).__name__})"
         v.passed = not v.message
     return result
+
+
+def _verdict(p, inputs, outputs) -> tuple[str | None, str | None]:
+    """The judge's message and the named mistake's key (None where the probe names none)."""
+    if hasattr(p, "grader_verdict"):
+        return p.grader_verdict(inputs, outputs)
+    return p.grader_judge(inputs, outputs), None
+
+
+def _dynamic_code(source: str) -> bool:
+    """Whether ``source`` calls ``exec``/``eval``/``compile``/``__import__``/``globals``... or ``getattr`` and
+    its kin with a computed name (``getattr(builtins, '__imp' + 'ort__')``)."""
+    try:
+        tree = ast.parse(MAGIC_LINE.sub("", source))
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in DYNAMIC | {"__builtins__"}:  # called or aliased
+            return True
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in REFLECTIVE
+            and not (len(node.args) >= 2 and isinstance(node.args[1], ast.Constant))
+        ):
+            return True
+    return False
+
+
+MAGIC_LINE = re.compile(r"^\s*[%!].*$", re.MULTILINE)
 
 
 def _instructor_cells(source_path: str) -> set[str]:

@@ -13,7 +13,6 @@ three minutes (it imports torch and trains networks).
 
 from __future__ import annotations
 
-import copy
 import re
 
 import numpy as np
@@ -21,6 +20,7 @@ import numpy as np
 from ..engine.messages import with_diagnosis
 from ..engine.probes import Exercise, Probe, seeded
 from ..engine.steps import Case, diagnose, first_departure
+from . import ex07_motions as motions
 from .adam_family import ADAM
 
 SETTINGS = np.array(
@@ -39,31 +39,8 @@ def _torch():
     return torch
 
 
-def _hp(row) -> dict:
-    lr, b1, b2, eps, wd = (float(x) for x in row)
-    return {"lr": lr, "betas": (b1, b2), "eps": eps, "weight_decay": wd}
-
-
-def _is_real_subclass(cls) -> np.ndarray:
-    torch = _torch()
-    ok = (
-        isinstance(cls, type)
-        and issubclass(cls, torch.optim.Optimizer)
-        and not issubclass(cls, (torch.optim.Adam, torch.optim.AdamW))
-    )
-    return np.array([1.0 if ok else 0.0])
-
-
-def _trajectory(cls, theta0, grads, hp: dict | None) -> np.ndarray:
-    torch = _torch()
-    p = torch.tensor(theta0, dtype=torch.float64, requires_grad=True)
-    opt = cls([p]) if hp is None else cls([p], **hp)
-    out = []
-    for g in grads:
-        p.grad = torch.tensor(g, dtype=torch.float64)
-        opt.step()
-        out.append(p.detach().numpy().copy())
-    return np.array(out)
+_hp = motions.hyperparameters
+_trajectory = motions.trajectory
 
 
 def _random_tensor_inputs(rng: np.random.Generator, steps: int = 100) -> dict:
@@ -74,8 +51,7 @@ def _random_tensor_inputs(rng: np.random.Generator, steps: int = 100) -> dict:
 
 
 # --- single tensor, default hyperparameters ---------------------------------------
-def _run_defaults(cls, x):
-    return {"subclass": _is_real_subclass(cls), "theta": _trajectory(cls, x["theta0"], x["grads"], None)}
+_run_defaults = motions.run_defaults
 
 
 def _judge_defaults(x, out):
@@ -95,8 +71,7 @@ def _settings_inputs(rng):
     return {**_random_tensor_inputs(rng), "settings": SETTINGS}
 
 
-def _run_settings(cls, x):
-    return {f"theta_{i}": _trajectory(cls, x["theta0"], x["grads"], _hp(row)) for i, row in enumerate(x["settings"])}
+_run_settings = motions.run_settings
 
 
 def _judge_settings(x, out):
@@ -129,23 +104,11 @@ def _groups_inputs(rng):
     return {"theta_a": a["theta0"], "grads_a": a["grads"], "theta_b": b["theta0"], "grads_b": b["grads"]}
 
 
-def _run_groups(cls, x):
-    torch = _torch()
-    pa = torch.tensor(x["theta_a"], dtype=torch.float64, requires_grad=True)
-    pb = torch.tensor(x["theta_b"], dtype=torch.float64, requires_grad=True)
-    opt = cls([{"params": [pa], "lr": 0.05, "betas": (0.5, 0.9)}, {"params": [pb], "weight_decay": 0.1}], lr=0.01)
-    ta, tb = [], []
-    for ga, gb in zip(x["grads_a"], x["grads_b"], strict=True):
-        pa.grad, pb.grad = torch.tensor(ga, dtype=torch.float64), torch.tensor(gb, dtype=torch.float64)
-        opt.step()
-        ta.append(pa.detach().numpy().copy())
-        tb.append(pb.detach().numpy().copy())
-    lrs = np.array([float(g["lr"]) for g in opt.param_groups])
-    return {"theta_a": np.array(ta), "theta_b": np.array(tb), "group_lrs": lrs}
+_run_groups = motions.run_groups
 
 
 def _judge_groups(x, out):
-    expected = _run_groups(_torch().optim.Adam, x)
+    expected = motions.run_groups(_torch().optim.Adam, x)
     if out["group_lrs"].shape != (2,) or not np.allclose(out["group_lrs"], expected["group_lrs"]):
         return (
             f"param_groups' learning rates are {out['group_lrs'].tolist()}, expected [0.05, 0.01]: pass your "
@@ -166,43 +129,66 @@ def _judge_groups(x, out):
 
 
 # --- state_dict round trip, both ways ----------------------------------------------
-def _run_state_dict(cls, x):
+def _state_dict_inputs(rng):
+    """Random steps, and torch.optim.Adam's state at the middle of them (what the student's class must load)."""
     torch = _torch()
-    results = {}
-    for name, first, second in (("ours_then_torch", cls, torch.optim.Adam), ("torch_then_ours", torch.optim.Adam, cls)):
-        p = torch.tensor(x["theta0"], dtype=torch.float64, requires_grad=True)
-        opt = first([p], lr=0.05)
-        traj = []
-        for k, g in enumerate(x["grads"]):
-            p.grad = torch.tensor(g, dtype=torch.float64)
-            if k == len(x["grads"]) // 2:
-                try:
-                    state = copy.deepcopy(opt.state_dict())
-                    opt = second([p], lr=0.05)
-                    opt.load_state_dict(state)
-                    opt.step()
-                except Exception as exc:
-                    raise RuntimeError(
-                        f"the state_dict hand-over ({name.replace('_', ' ')}) failed with {type(exc).__name__}: "
-                        f"{exc}. Keep per-parameter state under torch's names 'step', 'exp_avg' (m) and "
-                        "'exp_avg_sq' (v) so that state_dict() works both ways."
-                    ) from None
-            else:
-                opt.step()
-            traj.append(p.detach().numpy().copy())
-        results[name] = np.array(traj)
-    return results
+    x = _random_tensor_inputs(rng, 20)
+    half = len(x["grads"]) // 2
+    p = torch.tensor(x["theta0"], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=0.05)
+    for g in x["grads"][:half]:
+        p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+    saved = opt.state_dict()
+    state = {name: np.asarray(saved["state"][0][name].double().numpy()) for name in motions.STATE_NAMES}
+    group = {k: v for k, v in saved["param_groups"][0].items() if k != "params"}
+    return {**x, "torch_state": {**state, "theta": p.detach().numpy().copy(), "group": group}}
+
+
+def _torch_continues(x, ours_state, theta_half) -> np.ndarray:
+    """The second half as torch.optim.Adam runs it from the student's state at the middle."""
+    torch = _torch()
+    half = len(x["grads"]) // 2
+    p = torch.tensor(theta_half, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=0.05)
+    state = {name: torch.tensor(np.asarray(ours_state[name], dtype=np.float64)) for name in motions.STATE_NAMES}
+    state["step"] = state["step"].float().reshape(())
+    group = {k: v for k, v in opt.state_dict()["param_groups"][0].items()}
+    opt.load_state_dict({"state": {0: state}, "param_groups": [group]})
+    out = []
+    for g in x["grads"][half:]:
+        p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        out.append(p.detach().numpy().copy())
+    return np.array(out)
 
 
 def _judge_state_dict(x, out):
     torch = _torch()
     expected = _trajectory(torch.optim.Adam, x["theta0"], x["grads"], {"lr": 0.05})
     half = len(x["grads"]) // 2
-    for key, story in (
-        ("ours_then_torch", "your optimizer's state_dict() loaded into torch.optim.Adam"),
-        ("torch_then_ours", "torch.optim.Adam's state_dict() loaded into your optimizer"),
+    before = np.asarray(out["ours_before"], dtype=np.float64)
+    if before.shape != expected[:half].shape:
+        return "Your optimizer's trajectory before the hand-over came back with the wrong shape."
+    try:
+        handed = _torch_continues(x, out["ours_state"], before[-1])
+    except Exception as exc:
+        handed = None
+        problem = f"torch.optim.Adam could not load your state_dict ({type(exc).__name__}: {exc})."
+    for key, story, got in (
+        ("ours_then_torch", "your optimizer's state_dict() loaded into torch.optim.Adam", None),
+        ("torch_then_ours", "torch.optim.Adam's state_dict() loaded into your optimizer", out["ours_after"]),
     ):
-        d = first_departure({"theta": expected}, {"theta": out[key]}, ("theta",))
+        if key == "ours_then_torch":
+            if handed is None:
+                return (
+                    f"{problem} Keep per-parameter state under torch's names 'step', 'exp_avg' (m) and "
+                    "'exp_avg_sq' (v)."
+                )
+            got = np.concatenate([before, handed])
+        else:
+            got = np.concatenate([expected[:half], np.asarray(got, dtype=np.float64).reshape(-1, expected.shape[1])])
+        d = first_departure({"theta": expected}, {"theta": got}, ("theta",))
         if d:
             when = "before" if d.step <= half else "after"
             return (
@@ -214,26 +200,20 @@ def _judge_state_dict(x, out):
 
 
 # --- a real model ------------------------------------------------------------------
-def _run_training(cls, x):
-    torch = _torch()
-    from adamlab.lab.training import mlp
+def _training_inputs(rng):
     from adamlab.problems.data import digits
 
-    torch.manual_seed(int(x["seed"][0]))
-    torch.set_num_threads(1)
-    data = digits(seed=int(x["seed"][0]))
-    model = mlp(hidden=128)
-    opt = cls(model.parameters(), lr=5e-3)
-    gen = torch.Generator().manual_seed(int(x["seed"][0]))
-    loss_fn = torch.nn.CrossEntropyLoss()
-    for _ in range(int(x["epochs"][0])):
-        order = torch.randperm(len(data.x_train), generator=gen)
-        for i in range(0, len(order), 64):
-            idx = order[i : i + 64]
-            opt.zero_grad()
-            loss_fn(model(data.x_train[idx]), data.y_train[idx]).backward()
-            opt.step()
-    return {name: value.detach().double().numpy() for name, value in model.state_dict().items()}
+    seed = int(rng.integers(1000))
+    data = digits(seed=seed)
+    return {
+        "seed": np.array([float(seed)]),
+        "epochs": np.array([15.0]),
+        "x_train": data.x_train.double().numpy(),
+        "y_train": data.y_train.numpy().astype(np.int64),
+    }
+
+
+_run_training = motions.run_training
 
 
 def _judge_training(x, out):
@@ -282,12 +262,28 @@ def _model_inputs(rng):
     return {"x_test": data.x_test.double().numpy()}
 
 
-def _run_model(model, x):
-    torch = _torch()
-    with torch.no_grad():
-        model.eval()
-        logits = model(torch.tensor(x["x_test"], dtype=torch.float32))
-    return {"predictions": logits.argmax(dim=1).double().numpy()}
+_run_model = motions.run_model
+
+
+def _digits_arrays() -> dict:
+    """The exercise's split (adamlab.problems.data.digits(), seed 0) as arrays, for the jail's ``digits()``."""
+    from adamlab.problems.data import digits
+
+    data = digits()
+    return {
+        "x_train": data.x_train.double().numpy(),
+        "y_train": data.y_train.numpy().astype(np.int64),
+        "x_test": data.x_test.double().numpy(),
+        "y_test": data.y_test.numpy().astype(np.int64),
+    }
+
+
+_SHORT_OF_THE_GOAL = (
+    "What usually closes the gap: train for more epochs (watch the training loss: is it still falling "
+    "when training stops?), or raise the learning rate (Adam's default 1e-3 is cautious for a small MLP; "
+    "try a few values ten times apart and keep the best). If the loss does not fall at all, check that "
+    "each step calls zero_grad(), loss.backward() and optimizer.step() in that order, on the model's parameters."
+)
 
 
 def _judge_model(x, out):
@@ -299,7 +295,10 @@ def _judge_model(x, out):
         return f"model(x_test) gave {pred.shape[0] if pred.ndim else 0} predictions for {labels.shape[0]} test images."
     acc = float((pred == labels).mean())
     if acc < 0.95:
-        return f"Your trained `model` classifies {acc:.3f} of the test digits correctly; the goal is at least 0.95."
+        return (
+            f"Your trained `model` classifies {acc:.3f} of the test digits correctly; the goal is at least 0.95.\n"
+            + _SHORT_OF_THE_GOAL
+        )
     return None
 
 
@@ -310,14 +309,14 @@ PROBES = (
     Probe(
         "adam_class:state_dict",
         "Adam",
-        seeded(lambda rng: _random_tensor_inputs(rng, 20)),
-        _run_state_dict,
+        seeded(_state_dict_inputs),
+        motions.run_state_dict,
         _judge_state_dict,
     ),
     Probe(
         "adam_class:training",
         "Adam",
-        seeded(lambda rng: {"seed": np.array([float(rng.integers(1000))]), "epochs": np.array([15.0])}),
+        seeded(_training_inputs),
         _run_training,
         _judge_training,
         visible=False,
@@ -341,4 +340,7 @@ EXERCISE = Exercise(
     forbidden_code=re.compile(r"optim\s*\.\s*(Adam|AdamW|adam|adamw|_functional)\b|import\s+(Adam|AdamW)\b"),
     forbidden_note="torch's own optimizers",
     sandbox_timeout=180.0,
+    jail_profile="torch",
+    driver="ex07_motions",
+    driver_setup=_digits_arrays,
 )
