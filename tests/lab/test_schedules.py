@@ -123,3 +123,92 @@ def test_numpy_integers_are_accepted():
 def test_bad_arguments_raise(call):
     with pytest.raises(ValueError):
         call()
+
+
+# --- 1cycle and warm-up-stable-decay (issue 14 §5) -------------------------------------------------------
+
+
+def _one_cycle_reference(steps, **kw):
+    """The rates and the betas[0] that OneCycleLR gives an Adam optimizer, for steps 0 .. steps - 1."""
+    import torch
+
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=1.0)
+    sched = tls.OneCycleLR(opt, **kw)
+    rates, betas = [], []
+    for _ in range(steps):
+        rates.append(opt.param_groups[0]["lr"])
+        betas.append(opt.param_groups[0]["betas"][0])
+        opt.step()
+        sched.step()
+    return np.array(rates), np.array(betas)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(total_steps=100),
+        dict(total_steps=97, pct_start=0.25, div_factor=10.0, final_div_factor=100.0),
+        dict(total_steps=60, anneal_strategy="linear"),
+        dict(total_steps=80, three_phase=True, pct_start=0.2),
+        dict(total_steps=33, pct_start=0.45, three_phase=True, anneal_strategy="linear"),
+    ],
+)
+def test_one_cycle_matches_torch_one_cycle_lr(kw):
+    kw = {"max_lr": 0.3, **kw}
+    rates, betas = _one_cycle_reference(kw["total_steps"], **kw)
+    ours = dict(
+        total_steps=kw["total_steps"],
+        pct_start=kw.get("pct_start", 0.3),
+        anneal="linear" if kw.get("anneal_strategy") == "linear" else "cos",
+        three_phase=kw.get("three_phase", False),
+    )
+    lr_kw = {k: kw[k] for k in ("div_factor", "final_div_factor") if k in kw}
+    mine = [S.one_cycle(t, lr=kw["max_lr"], **ours, **lr_kw) for t in range(kw["total_steps"])]
+    np.testing.assert_allclose(mine, rates, rtol=1e-12, atol=1e-15)
+    mom = [S.one_cycle_momentum(t, **ours) for t in range(kw["total_steps"])]
+    np.testing.assert_allclose(mom, betas, rtol=1e-12, atol=1e-15)
+    assert max(mine) == pytest.approx(0.3, rel=2e-2) and min(mom) == pytest.approx(0.85, abs=2e-2)
+
+
+def test_one_cycle_endpoints():
+    f = partial(S.one_cycle, lr=1.0, total_steps=101, pct_start=0.5)
+    assert f(0) == pytest.approx(1 / 25) and f(100) == pytest.approx(1 / 25 / 1e4)
+    with pytest.raises(ValueError):
+        f(102)  # torch: "Tried to step 102 times"
+
+
+@pytest.mark.parametrize("min_lr", [0.0, 1e-3])
+def test_warmup_stable_decay_linear_matches_torch(min_lr):
+    T, W, D = 120, 10, 30
+    ours = [
+        S.warmup_stable_decay(t, lr=LR, warmup_steps=W, total_steps=T, decay_steps=D, start_factor=0.05, min_lr=min_lr)
+        for t in range(T + 1)
+    ]
+    reference = S.torch_reference(
+        lambda o: tls.SequentialLR(
+            o,
+            [
+                tls.LinearLR(o, start_factor=0.05, total_iters=W),
+                tls.ConstantLR(o, factor=1.0, total_iters=0),
+                tls.LinearLR(o, start_factor=1.0, end_factor=max(min_lr, 1e-300) / LR, total_iters=D),
+            ],
+            milestones=[W, T - D],
+        ),
+        LR,
+        T + 1,
+    )
+    np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-15)
+    assert ours[W] == ours[T - D - 1] == LR and ours[T] == pytest.approx(min_lr, abs=1e-15)
+
+
+def test_warmup_stable_decay_sqrt_cooldown():
+    f = partial(S.warmup_stable_decay, lr=1.0, warmup_steps=5, total_steps=105, decay_steps=100, shape="sqrt")
+    assert f(5) == 1.0 and f(105) == 0.0 and f(200) == 0.0
+    assert f(30) == pytest.approx(1 - math.sqrt(0.25))  # 1 - sqrt cools down faster at first than linear
+    linear = partial(S.warmup_stable_decay, lr=1.0, warmup_steps=5, total_steps=105, decay_steps=100)
+    assert f(30) < linear(30)
+    with pytest.raises(ValueError):
+        S.warmup_stable_decay(0, lr=1.0, warmup_steps=5, total_steps=10, decay_steps=6)
+    with pytest.raises(ValueError):
+        f(0, shape="exp")

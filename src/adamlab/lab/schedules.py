@@ -16,6 +16,9 @@ Where ``torch.optim.lr_scheduler`` has a counterpart, the function reproduces it
 ``cosine``             ``CosineAnnealingLR(T_max=total_steps, eta_min=min_lr)``
 ``linear_warmup``      ``LinearLR(start_factor, end_factor=1.0, total_iters=warmup_steps)``
 ``warmup_cosine``      ``SequentialLR([LinearLR(...), CosineAnnealingLR(...)], [warmup_steps])``
+``one_cycle``          ``OneCycleLR(max_lr=lr, total_steps, pct_start, div_factor, ...)``
+``one_cycle_momentum`` the momentum (Adam: ``betas[0]``) that ``OneCycleLR`` cycles
+``warmup_stable_decay``  ``SequentialLR([LinearLR, ConstantLR, LinearLR], [W, T - D])`` (linear)
 =====================  ===================================================================
 
 To fix the hyperparameters once, use ``functools.partial``:
@@ -139,6 +142,134 @@ def warmup_cosine(
     if step < warmup_steps:
         return linear_warmup(step, lr=lr, warmup_steps=warmup_steps, start_factor=start_factor)
     return cosine(step - warmup_steps, lr=lr, total_steps=total_steps - warmup_steps, min_lr=min_lr)
+
+
+def _one_cycle_phases(total_steps: int, pct_start: float, three_phase: bool) -> list[float]:
+    """The last step of each phase, as ``OneCycleLR._schedule_phases`` computes them (floats, possibly fractional)."""
+    _check_positive_int(total_steps, "total_steps")
+    if not 0.0 <= pct_start <= 1.0:
+        raise ValueError(f"pct_start must be in [0, 1], got {pct_start}")
+    if three_phase:
+        return [pct_start * total_steps - 1, 2 * pct_start * total_steps - 2, total_steps - 1]
+    return [pct_start * total_steps - 1, total_steps - 1]
+
+
+def _anneal(start: float, end: float, pct: float, anneal: str) -> float:
+    if anneal == "cos":
+        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+    if anneal == "linear":
+        return (end - start) * pct + start
+    raise ValueError(f"anneal must be 'cos' or 'linear', got {anneal!r}")
+
+
+def _one_cycle(step: int, total_steps: int, pct_start: float, three_phase: bool, anneal: str, points) -> float:
+    _check_step(step)
+    if step > total_steps:  # torch raises too ("Tried to step ... times")
+        raise ValueError(f"step {step} is past total_steps = {total_steps}")
+    start_step = 0.0
+    ends = _one_cycle_phases(total_steps, pct_start, three_phase)
+    for i, end_step in enumerate(ends):
+        if step <= end_step or i == len(ends) - 1:
+            pct = (step - start_step) / (end_step - start_step)
+            return _anneal(points[i], points[i + 1], pct, anneal)
+        start_step = end_step
+    raise AssertionError("unreachable")
+
+
+def one_cycle(
+    step: int,
+    *,
+    lr: float,
+    total_steps: int,
+    pct_start: float = 0.3,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+    anneal: str = "cos",
+    three_phase: bool = False,
+) -> float:
+    r"""Smith's 1cycle policy, exactly as ``torch.optim.lr_scheduler.OneCycleLR(max_lr=lr, ...)``.
+
+    Up from :math:`\alpha/d` to the peak :math:`\alpha` over the first ``pct_start`` of the
+    steps, then down to :math:`\alpha/(d\,d_f)` at step ``total_steps - 1``, each half a cosine
+    (``anneal="cos"``) or a straight line. Phase boundaries are torch's: the peak is at step
+    ``pct_start * total_steps - 1`` (a float), and step ``total_steps`` is the last one torch allows.
+    ``three_phase=True`` comes back down to :math:`\alpha/d` symmetrically before the final decay.
+    torch also cycles the momentum (Adam's :math:`\beta_1`) the other way: :func:`one_cycle_momentum`.
+
+    Smith & Topin (2019), "Super-convergence", https://arxiv.org/abs/1708.07120.
+    """
+    initial = lr / div_factor
+    points = (
+        (initial, lr, initial, initial / final_div_factor) if three_phase else (initial, lr, initial / final_div_factor)
+    )
+    return _one_cycle(step, total_steps, pct_start, three_phase, anneal, points)
+
+
+def one_cycle_momentum(
+    step: int,
+    *,
+    total_steps: int,
+    pct_start: float = 0.3,
+    base_momentum: float = 0.85,
+    max_momentum: float = 0.95,
+    anneal: str = "cos",
+    three_phase: bool = False,
+) -> float:
+    """The momentum ``OneCycleLR(cycle_momentum=True)`` sets at ``step``: down while the rate goes up, and back.
+
+    With Adam torch writes it into ``betas[0]`` (``use_beta1``); with SGD into ``momentum``.
+    """
+    if three_phase:
+        points = (max_momentum, base_momentum, max_momentum, max_momentum)
+    else:
+        points = (max_momentum, base_momentum, max_momentum)
+    return _one_cycle(step, total_steps, pct_start, three_phase, anneal, points)
+
+
+def warmup_stable_decay(
+    step: int,
+    *,
+    lr: float,
+    warmup_steps: int,
+    total_steps: int,
+    decay_steps: int,
+    start_factor: float = 0.1,
+    min_lr: float = 0.0,
+    shape: str = "linear",
+) -> float:
+    r"""Warm-up, a long constant ("stable") stretch, then a short decay to ``min_lr`` at ``total_steps``.
+
+    .. math::
+        \alpha_t = \begin{cases}
+            \text{linear\_warmup}(t) & t < W \\
+            \alpha & W \le t < T - D \\
+            \alpha_{\min} + (\alpha - \alpha_{\min})\,s\bigl((t - T + D)/D\bigr) & T - D \le t
+        \end{cases}
+
+    with :math:`s(p) = 1 - p` (``shape="linear"``) or :math:`1 - \sqrt p` (``"sqrt"``), held at
+    ``min_lr`` after ``T``. The stable stretch needs no total length, so a run can be extended
+    and "cooled down" from any point. Linear: torch's ``SequentialLR([LinearLR(f_0,
+    total_iters=W), ConstantLR(factor=1.0, total_iters=0), LinearLR(1.0, min_lr / lr,
+    total_iters=D)], milestones=[W, T - D])``.
+
+    Hu et al. (2024), MiniCPM, https://arxiv.org/abs/2404.06395 (the name WSD); Hägele et al.
+    (2024), https://arxiv.org/abs/2405.18392 (linear and 1 - sqrt cooldowns match cosine).
+    """
+    _check_step(step)
+    _check_positive_int(warmup_steps, "warmup_steps")
+    _check_positive_int(decay_steps, "decay_steps")
+    if total_steps < warmup_steps + decay_steps:
+        raise ValueError(f"total_steps ({total_steps}) < warmup_steps + decay_steps ({warmup_steps + decay_steps})")
+    if shape not in ("linear", "sqrt"):
+        raise ValueError(f"shape must be 'linear' or 'sqrt', got {shape!r}")
+    if step < warmup_steps:
+        return linear_warmup(step, lr=lr, warmup_steps=warmup_steps, start_factor=start_factor)
+    decay_start = total_steps - decay_steps
+    if step < decay_start:
+        return float(lr)
+    progress = min(step - decay_start, decay_steps) / decay_steps
+    remaining = 1.0 - progress if shape == "linear" else 1.0 - math.sqrt(progress)
+    return min_lr + (lr - min_lr) * remaining
 
 
 def torch_reference(make_scheduler: Callable, lr: float, steps: int) -> list[float]:

@@ -15,6 +15,10 @@ Rank 0 then trains a copy of the initial network with plain ``torch.optim.Adam``
 single process on the whole batch (the concatenation of the ranks' shards) and prints
 the largest difference between the two final sets of parameters and between the two
 sets of Adam moments. With ``--json PATH`` it also writes those numbers to ``PATH``.
+
+With ``--fsdp2`` the same job then trains the same network again with FSDP2
+(``torch.distributed.fsdp.fully_shard``, :mod:`adamlab.lab.fsdp_demo`): parameters, gradients and
+Adam's state all sharded (ZeRO-3), compared with the same single-process reference.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     parser.add_argument("--lr", type=float, default=1e-2)
     parser.add_argument("--backend", default="gloo", help="gloo (CPU) or nccl (one GPU per rank)")
     parser.add_argument("--json", default=None, help="rank 0 writes its results to this file")
+    parser.add_argument("--fsdp2", action="store_true", help="also train with FSDP2 (fully_shard) and compare")
     args = parser.parse_args(argv)
 
     dist.init_process_group(backend=args.backend)  # torchrun sets RANK, WORLD_SIZE, MASTER_ADDR, ...
@@ -103,6 +108,15 @@ def main(argv: list[str] | None = None) -> dict | None:
     everyone = [None] * world
     dist.all_gather_object(everyone, local)
     opt.consolidate_state_dict(to=0)  # collective: every rank sends its shard of the state to rank 0
+    fsdp = None
+    if args.fsdp2:
+        from adamlab.lab import fsdp_demo
+
+        fsdp_model, fsdp_opt = fsdp_demo.train_fsdp2(lambda: make_model().to(device), x, y, shard, args.lr)
+        fsdp_local = fsdp_demo.local_summary(fsdp_model, fsdp_opt)
+        fsdp_everyone = [None] * world
+        dist.all_gather_object(fsdp_everyone, fsdp_local)
+        fsdp = (fsdp_everyone, *fsdp_demo.gather_full(fsdp_model, fsdp_opt))
     result = None
     if rank == 0:
         full_state = opt.state_dict()["state"]
@@ -132,6 +146,32 @@ def main(argv: list[str] | None = None) -> dict | None:
             )
         print(f"  one process keeps {state_numel(ref_opt):,} state elements")
         print(f"  max |ZeRO - single-process Adam|: parameters {param_diff:.1e}, moments {moment_diff:.1e}")
+        if fsdp is not None:
+            fsdp_ranks, full_params, full_moments = fsdp
+            ref_params = list(reference.parameters())
+            result["fsdp2"] = {
+                "ranks": fsdp_ranks,
+                "max_param_diff": max((a - b).abs().max().item() for a, b in zip(full_params, ref_params)),
+                "max_moment_diff": max(
+                    (m[key] - ref_opt.state[p][key]).abs().max().item()
+                    for m, p in zip(full_moments, ref_params)
+                    for key in ("exp_avg", "exp_avg_sq")
+                ),
+            }
+            fs = result["fsdp2"]
+            print(f"FSDP2 (fully_shard) with {world} ranks: parameters and Adam state sharded along dim 0")
+            for r in fsdp_ranks:
+                print(
+                    f"  rank {r['rank']}: keeps {r['param_elements']:>5,} parameters, {r['state_elements']:>6,} "
+                    f"state elements ({r['state_elements'] / (2 * n_params):.0%} of Adam's m and v)"
+                )
+            for name, (full, _local, placement) in fsdp_ranks[0]["shapes"].items():
+                shards = " + ".join(str(tuple(r["shapes"][name][1])) for r in fsdp_ranks)
+                print(f"    {name:<9} {str(tuple(full)):>9} = {shards} ({placement})")
+            print(
+                f"  max |FSDP2 - single-process Adam|: parameters {fs['max_param_diff']:.1e}, "
+                f"moments {fs['max_moment_diff']:.1e}"
+            )
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(result, f, indent=1)
