@@ -36,6 +36,7 @@ ADAM = "def adam_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, 
 ADAMW = "def adamw_step(theta, grad, m, v, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2):\n"
 AMS = "def amsgrad_step(theta, grad, m, v, v_max, t, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):\n"
 STEPLR = "def step_decay_lr(step, *, lr, step_size, gamma=0.1):\n"
+LION = "def lion_step(theta, grad, m, *, lr=1e-4, beta1=0.9, beta2=0.99, weight_decay=0.0):\n"
 
 MISTAKES: tuple[Natural, ...] = (
     # --- ex01: gd_step -------------------------------------------------------------------------------------
@@ -575,4 +576,78 @@ MISTAKES: tuple[Natural, ...] = (
     Natural("step_decay_lr", "smooth", STEPLR + "    return lr * gamma ** (step / step_size)\n"),
     Natural("step_decay_lr", "early", STEPLR + "    return lr * gamma ** ((step + 1) // step_size)\n"),
     Natural("step_decay_lr", "unknown", STEPLR + "    return lr * 0.1 ** (step // step_size)\n", "γ written out"),
+    # --- ex08: lion_step -----------------------------------------------------------------------------------
+    Natural(
+        "lion_step",
+        "swapped_betas",
+        LION + "    c = beta2 * m + (1 - beta2) * grad\n    m = beta1 * m + (1 - beta1) * grad\n"
+        "    theta = theta - lr * (np.sign(c) + weight_decay * theta)\n    return theta, m\n",
+        "β₂ for the direction, β₁ for the memory",
+    ),
+    Natural(
+        "lion_step",
+        "m_updated_before_sign",
+        LION + "    m = beta2 * m + (1 - beta2) * grad\n    update = np.sign(beta1 * m + (1 - beta1) * grad)\n"
+        "    theta = theta - lr * (update + weight_decay * theta)\n    return theta, m\n",
+        "updates m first, as in Adam",
+    ),
+    Natural(
+        "lion_step",
+        "decay_without_lr",
+        LION + "    update = np.sign(beta1 * m + (1 - beta1) * grad)\n"
+        "    theta = theta - lr * update - weight_decay * theta\n"
+        "    m = beta2 * m + (1 - beta2) * grad\n    return theta, m\n",
+        "decay written outside the brackets",
+    ),
+    Natural(
+        "lion_step",
+        "m_from_interpolation",
+        LION + "    m = beta1 * m + (1 - beta1) * grad\n    theta = theta - lr * (np.sign(m) + weight_decay * theta)\n"
+        "    m = beta2 * m + (1 - beta2) * grad\n    return theta, m\n",
+        "one variable m for the interpolation and the memory",
+    ),
+    Natural(
+        "lion_step",
+        "decay_after_step",
+        LION + "    update = np.sign(beta1 * m + (1 - beta1) * grad)\n    theta = theta - lr * update\n"
+        "    theta = theta - lr * weight_decay * theta\n    m = beta2 * m + (1 - beta2) * grad\n    return theta, m\n",
+        "decays the already updated θ",
+    ),
+    Natural(
+        "lion_step",
+        "signum",
+        LION + "    m = beta1 * m + (1 - beta1) * grad\n"
+        "    return theta - lr * (np.sign(m) + weight_decay * theta), m\n",
+        "Signum with decay: one average",
+    ),
+    Natural(
+        "lion_step",
+        "in_place",
+        LION + "    update = np.sign(beta1 * m + (1 - beta1) * grad)\n    m *= beta2\n    m += (1 - beta2) * grad\n"
+        "    return theta - lr * (update + weight_decay * theta), m\n",
+        "updates m in place",
+    ),
+    Natural(
+        "lion_step",
+        "ignores_hyperparameter",
+        LION + "    update = np.sign(beta1 * m + (1 - beta1) * grad)\n"
+        "    theta = theta - lr * (update + weight_decay * theta)\n    m = 0.99 * m + 0.01 * grad\n"
+        "    return theta, m\n",
+        "the paper's β₂ = 0.99 written out",
+    ),
+    Natural(
+        "lion_step",
+        "unknown",
+        LION + "    c = beta1 * m + (1 - beta1) * grad\n    update = c / (np.abs(c) + 1e-8)  # avoid dividing by zero\n"
+        "    theta = theta - lr * (update + weight_decay * theta)\n    m = beta2 * m + (1 - beta2) * grad\n"
+        "    return theta, m\n",
+        "the sign as c/(|c| + ε), an Adam habit: wrong where gradients are tiny",
+    ),
+    Natural(
+        "lion_step",
+        "swapped_outputs:theta,m",
+        LION + "    update = np.sign(beta1 * m + (1 - beta1) * grad)\n    m = beta2 * m + (1 - beta2) * grad\n"
+        "    return m, theta - lr * (update + weight_decay * theta)\n",
+        "returns (m, θ)",
+    ),
 )

@@ -9,11 +9,29 @@ Adding an exercise adds its module here, once (see CONTRIBUTING.md).
 from __future__ import annotations
 
 from ..engine.probes import Exercise, Probe
-from . import ex01_gradient_descent, ex02_sgd, ex03_momentum, ex04_adaptive, ex05_adam, ex06_variants, ex07_training
+from . import (
+    ex01_gradient_descent,
+    ex02_sgd,
+    ex03_momentum,
+    ex04_adaptive,
+    ex05_adam,
+    ex06_variants,
+    ex07_training,
+    ex08_beyond,
+)
 
 EXERCISES: tuple[Exercise, ...] = tuple(
     m.EXERCISE
-    for m in (ex01_gradient_descent, ex02_sgd, ex03_momentum, ex04_adaptive, ex05_adam, ex06_variants, ex07_training)
+    for m in (
+        ex01_gradient_descent,
+        ex02_sgd,
+        ex03_momentum,
+        ex04_adaptive,
+        ex05_adam,
+        ex06_variants,
+        ex07_training,
+        ex08_beyond,
+    )
 )
 
 PROBES: dict[str, Probe] = {}
