@@ -13,7 +13,7 @@ export PYTHONHASHSEED := 0
 ASSIGNMENTS := $(notdir $(wildcard solutions/ex*))
 WORKERS ?= 2
 
-.PHONY: help install book browser test test-fast lint bench portability release collect grade clean
+.PHONY: help install book browser bwrap test test-fast lint bench portability release collect grade clean
 
 help:
 	@echo "make book     build the HTML book into _build/html"
@@ -23,7 +23,8 @@ help:
 	@echo "make bench    time book builds, make test, grading and optimizer steps into _bench/"
 	@echo "make release  regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
 	@echo "make collect A=ex05_adam   unpack _grading/downloaded/ex05_adam/archive/*.zip into _grading/submitted/"
-	@echo "make grade    autograde _grading/submitted/, write feedback and _grading/grades.csv"
+	@echo "make grade    autograde _grading/submitted/ in a bubblewrap jail, write feedback and _grading/grades.csv"
+	@echo "              A=<assignment> one assignment, S=<student> one student; UNSAFE=1 grades without a jail"
 
 install: $(STAMP)
 
@@ -40,6 +41,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 book: $(STAMP)
 	@# Jupyter Book runs notebooks one at a time: execute them JOBS at a time into its cache first.
 	$(BIN)/python tools/bookexec.py --jobs $(JOBS)
+	@# The student kit (the adamlab wheel), served at kit/ of the site; rebuilt only when src/ changed.
+	$(BIN)/python tools/kit.py build
 	$(BIN)/jupyter-book build . -W --keep-going --quiet
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
@@ -51,7 +54,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests tools
 	$(BIN)/ruff format --check src tests tools
 
-test: lint book browser
+# make grade jails student code with bubblewrap (apt-get, once; needs root, else it says what to run).
+bwrap:
+	@sh tests/install_bwrap.sh
+
+test: lint book browser bwrap
+	@# The book's prose must hold on another machine too: plain kernels, one thread, another seed.
+	$(BIN)/python tools/portability.py --other-machine
 	$(BIN)/python -m pytest
 
 test-fast: lint
@@ -77,7 +86,9 @@ collect: $(STAMP)
 	@echo "collected into _grading/submitted/*/$(A)/"
 
 grade: $(STAMP)
-	$(BIN)/python -m adamlab.grading.confirm.cli grade --workers $(WORKERS) $(if $(A),--assignment $(A))
+	@sh tests/install_bwrap.sh || test "$(UNSAFE)" = 1
+	$(BIN)/python -m adamlab.grading.confirm.cli grade --workers $(WORKERS) $(if $(A),--assignment $(A)) \
+	  $(if $(S),--student $(S)) $(if $(filter 1,$(UNSAFE)),--unsafe)
 
 clean:
 	rm -rf _build _bench

@@ -10,6 +10,9 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# The graded class that the instructor-flow and red-team tests share (tests/grading/graded_class.py).
+pytest_plugins = ["graded_class"]
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / ".venv" / "bin"
 

@@ -8,8 +8,8 @@ prose says, so a page that executes under a configuration is a page whose prose 
 This runs ``tools/bookexec.py --page`` over every toc page for each configuration this CPU
 supports (kernel width × {1 thread, every core}, each with base seed 0, and with 1 thread a
 second seed) and prints a Markdown table: configuration, pages passed, failures, minutes.
-``make portability`` calls it; ``tests/tools/test_portability.py`` runs the single configuration
-furthest from ``make book``'s on every ``make test``.
+``make portability`` calls it; ``make test`` runs the single configuration furthest from ``make book``'s
+(``--other-machine``: plain kernels, one thread, base seed 1, on the CPU) right after building the book.
 
 Usage: ``python tools/portability.py [--capabilities default,avx2] [--seeds 0,1] [--jobs 2]``.
 """
@@ -43,8 +43,9 @@ def supported_capabilities() -> list[str]:
     return found
 
 
-def run(env: dict[str, str], jobs: int) -> tuple[int, int, list[str], float]:
-    pages = bookexec.toc_pages(ROOT)
+def run(env: dict[str, str], jobs: int, pages: list[Path] | None = None) -> tuple[int, int, list[str], float]:
+    """Execute ``pages`` (default: every toc page) under ``env``: (passed, total, failed pages, seconds)."""
+    pages = pages if pages is not None else bookexec.toc_pages(ROOT)
     command = [sys.executable, str(ROOT / "tools" / "bookexec.py"), "--jobs", str(jobs)]
     for page in pages:
         command += ["--page", str(page.relative_to(ROOT))]
@@ -65,7 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", default=f"1,{os.cpu_count() or 1}")
     parser.add_argument("--seeds", default="0", help="base seeds (ADAMLAB_SEED) for every configuration")
     parser.add_argument("--jobs", type=int, default=2, help="pages executed at a time")
+    parser.add_argument(
+        "--other-machine",
+        action="store_true",
+        help="only the configuration furthest from make book's: default kernels, 1 thread, seed 1, CPU",
+    )
     args = parser.parse_args(argv)
+    if args.other_machine:
+        os.environ["ADAMLAB_DEVICE"] = "cpu"
+        args.capabilities, args.threads, args.seeds = "default", "1", "1"
     rows, failures = [], 0
     for capability in args.capabilities.split(","):
         for threads in args.threads.split(","):

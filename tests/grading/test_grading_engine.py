@@ -319,7 +319,7 @@ def test_sandbox_reports_a_missing_function_and_a_wrong_signature():
     [
         (CORRECT + "\nimport os\nos._exit(0)\n", "ended the process"),
         (CORRECT + "\nwhile True:\n    pass\n", "timed out"),
-        (CORRECT + "\nimport numpy\nnumpy.savez = None\n", "ended the process"),
+        (CORRECT + "\nimport os\nos._exit(3)\n", "ended the process"),
     ],
 )
 def test_sandbox_survives_hostile_code(code, words):

@@ -1,9 +1,12 @@
 """The instructor's flow, end to end, on a temporary copy of the course.
 
 The release (generated once per test session) → a class of submissions (for every exercise of the
-registry: its solution, its blank release and the wrong solutions its test module lists; for the sample
-assignment, tampering attempts too) → `make grade` → the confirmed scores, the feedback, the report;
-then a re-run gives the same grades. A new exercise is graded here without any change to this file.
+registry: its solution, its blank release and one wrong solution cell; for the sample assignment, its
+wrong solutions and tampering attempts; the red team of test_redteam.py too: the graded class of
+conftest.py) → `make grade` → the confirmed scores, the feedback, the report; then an interrupted
+regrade, and `S=` regrades that give the same grades. Every other wrong cell an exercise's test module
+lists is confirmed directly (the jailed confirmation run, without nbgrader). A new exercise is graded
+here without any change to this file.
 """
 
 from __future__ import annotations
@@ -12,96 +15,31 @@ import csv
 import html
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
 import zipfile
-from pathlib import Path
 
-import nbformat
+import numpy as np
 import pytest
-from submissions import TAMPERED, WRONG, make_cell_notebook, make_notebook, mistake_title, wrong_cells
+from attacks import ATTACKS
+from flow_helpers import ALL_ASSIGNMENTS, ASSIGNMENT, autograded_points, copy_course, grades, make
+from graded_class import GRADED_WRONG_CELLS
+from submissions import TAMPERED, WRONG, make_cell_notebook, mistake_title, wrong_cells
 
-from adamlab.grading.confirm import samples
-from adamlab.grading.exercises import EXERCISES, exercise, probe
-from conftest import REPO, release_notebook, source_notebook
+from adamlab.grading.confirm import jail
+from adamlab.grading.confirm.verify import verify
+from adamlab.grading.exercises import exercise, probe
+from conftest import release_notebook, source_notebook
 
-ALL_ASSIGNMENTS = [e.name for e in EXERCISES]
-ASSIGNMENT = samples.ASSIGNMENT  # the sample class: wrong solutions and tampering attempts
-WRONG_CELLS = wrong_cells()
-pytestmark = pytest.mark.slow
-
-
-def autograded_points(assignment: str) -> float:
-    """The points of the autograded test cells of an assignment (manually graded answers excluded)."""
-    nb = nbformat.read(source_notebook(assignment), as_version=4)
-    metas = [c.metadata.get("nbgrader", {}) for c in nb.cells]
-    return sum(float(m.get("points", 0)) for m in metas if m.get("grade") and not m.get("solution"))
-
-
-def copy_course(dest: Path, release: Path | None = None) -> Path:
-    """A copy of the repository (without builds or grading data) that shares this .venv; its ``exercises/``
-    replaced by ``release`` when given."""
-    shutil.copytree(
-        REPO,
-        dest,
-        ignore=shutil.ignore_patterns(
-            ".git", ".venv", "_build", "_grading", "_bench", "__pycache__", "*.egg-info", ".pytest_cache"
-        ),
-    )
-    if release is not None:
-        shutil.rmtree(dest / "exercises")
-        shutil.copytree(release, dest / "exercises")
-    (dest / ".venv").symlink_to(REPO / ".venv")
-    # Short limits so that the infinite-loop submission costs seconds, not minutes.
-    with open(dest / "nbgrader_config.py", "a") as f:
-        f.write("\nc.Execute.timeout = 10\n")
-    return dest
-
-
-def make(root: Path, target: str, **env) -> subprocess.CompletedProcess:
-    # -o: never rebuild the shared .venv from a temporary copy (its stamp may look older there).
-    result = subprocess.run(
-        ["make", "-o", ".venv/.installed", *target.split()],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "ADAMLAB_SANDBOX_TIMEOUT": "10", **env},
-        timeout=1200,
-    )
-    assert result.returncode == 0, f"make {target} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result
-
-
-def submit(root: Path, student: str, text: str, assignment: str = ASSIGNMENT) -> None:
-    folder = root / "_grading" / "submitted" / student / assignment
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{assignment}.ipynb").write_text(text)
-
-
-def grades(root: Path, assignment: str = ASSIGNMENT) -> dict[str, float]:
-    with open(root / "_grading" / "grades.csv") as f:
-        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(f) if row["assignment"] == assignment}
-
-
-@pytest.fixture(scope="module")
-def graded_class(tmp_path_factory, fresh_release):
-    root = copy_course(tmp_path_factory.mktemp("course") / "adamlab", fresh_release)
-    release = root / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    for sub in WRONG + TAMPERED:
-        submit(root, sub.student, make_notebook(str(release), sub))
-    for sub in WRONG_CELLS:
-        submit(root, sub.student, make_cell_notebook(sub), sub.assignment)
-    for a in ALL_ASSIGNMENTS:  # every assignment: its solution and its blank release
-        submit(root, "correct", source_notebook(a).read_text(), a)
-        submit(root, "blank", (root / "exercises" / a / f"{a}.ipynb").read_text(), a)
-    output = make(root, "grade").stdout
-    return root, output
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(jail.unavailable() is not None, reason=f"no jail here: {jail.unavailable()}"),
+]
 
 
 def test_correct_solution_gets_full_marks_and_blank_gets_zero(graded_class):
-    root, _ = graded_class
+    root = graded_class.root
     scores = grades(root)
     assert scores["correct"] == autograded_points(ASSIGNMENT) > 0
     assert scores["blank"] == 0.0
@@ -109,7 +47,7 @@ def test_correct_solution_gets_full_marks_and_blank_gets_zero(graded_class):
 
 @pytest.mark.parametrize("assignment", ALL_ASSIGNMENTS)
 def test_every_assignment_grades_its_solution_full_and_its_release_zero(graded_class, assignment):
-    root, _ = graded_class
+    root = graded_class.root
     scores = grades(root, assignment)
     assert autograded_points(assignment) > 0
     assert scores["correct"] == autograded_points(assignment), f"{assignment}: the solution lost points"
@@ -118,16 +56,16 @@ def test_every_assignment_grades_its_solution_full_and_its_release_zero(graded_c
 
 @pytest.mark.parametrize("sub", WRONG, ids=lambda s: s.student)
 def test_wrong_solution_loses_the_points_of_its_tests_and_feedback_names_the_mistake(graded_class, sub):
-    root, _ = graded_class
+    root = graded_class.root
     assert grades(root)[sub.student] == sub.expected
     html = (root / "_grading" / "feedback" / sub.student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     for words in sub.feedback_words:
         assert words in html, f"the feedback of {sub.student} does not say {words!r}"
 
 
-@pytest.mark.parametrize("sub", WRONG_CELLS, ids=lambda s: f"{s.assignment}-{s.student}")
+@pytest.mark.parametrize("sub", GRADED_WRONG_CELLS, ids=lambda s: f"{s.assignment}-{s.student}")
 def test_wrong_cell_loses_only_its_tests_and_is_explained(graded_class, sub):
-    root, _ = graded_class
+    root = graded_class.root
     report = json.loads((root / "_grading" / "report.json").read_text())
     entry = next(r for r in report["submissions"] if r["student"] == sub.student and r["assignment"] == sub.assignment)
     lost = set(entry["failed_cells"])
@@ -151,7 +89,7 @@ def test_wrong_cell_loses_only_its_tests_and_is_explained(graded_class, sub):
 
 @pytest.mark.parametrize("sub", TAMPERED, ids=lambda s: s.student)
 def test_tampering_gains_nothing_and_is_reported(graded_class, sub):
-    root, _ = graded_class
+    root = graded_class.root
     assert grades(root)[sub.student] == sub.expected
     report = (root / "_grading" / "report.md").read_text()
     if sub.expected < autograded_points(ASSIGNMENT):
@@ -162,12 +100,12 @@ def test_tampering_gains_nothing_and_is_reported(graded_class, sub):
 
 
 def test_every_submission_is_graded_and_has_feedback(graded_class):
-    root, output = graded_class
-    students = {"correct", "blank", *(s.student for s in WRONG + TAMPERED)}
+    root, output = graded_class.root, graded_class.output
+    students = {"correct", "blank", *(s.student for s in WRONG + TAMPERED + ATTACKS)}
     # nbgrader's export lists every student for every assignment, a missing submission as 0.
     assert students <= set(grades(root))
     assert all(score == 0 for student, score in grades(root).items() if student not in students)
-    for sub in WRONG_CELLS:
+    for sub in GRADED_WRONG_CELLS:
         assert sub.student in grades(root, sub.assignment)
     for a in ALL_ASSIGNMENTS:
         assert {"correct", "blank"} <= set(grades(root, a)), a
@@ -195,8 +133,8 @@ def test_every_submission_is_graded_and_has_feedback(graded_class):
     ]
 
 
-def test_an_interrupted_regrade_loses_nothing_and_a_rerun_is_idempotent(graded_class):
-    root, _ = graded_class
+def test_an_interrupted_regrade_loses_nothing_and_regrading_students_is_idempotent(graded_class):
+    root = graded_class.root
     before = {a: grades(root, a) for a in ALL_ASSIGNMENTS}
     csv_before = (root / "_grading" / "grades.csv").read_bytes()
     proc = subprocess.Popen(
@@ -209,7 +147,7 @@ def test_an_interrupted_regrade_loses_nothing_and_a_rerun_is_idempotent(graded_c
     )
     start = time.time()
     autograded = root / "_grading" / "autograded"
-    while time.time() - start < 120 and proc.poll() is None:  # until the re-run has autograded one submission
+    while time.time() - start < 180 and proc.poll() is None:  # until the re-run has recorded one submission
         if any(p.stat().st_mtime > start for p in autograded.glob(f"*/{ASSIGNMENT}/*.ipynb")):
             break
         time.sleep(0.2)
@@ -217,8 +155,33 @@ def test_an_interrupted_regrade_loses_nothing_and_a_rerun_is_idempotent(graded_c
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert (root / "_grading" / "grades.csv").read_bytes() == csv_before, "an interrupted run rewrote grades.csv"
-    make(root, f"grade A={ASSIGNMENT}")  # re-grades the sample class; the CSV covers them all
+    students = ["correct", "no_bias_correction", "tamper_patch_check"]
+    output = make(root, f"grade S={','.join(students)}").stdout  # regrades three students, every assignment
+    submitted = [p for s in students for p in (root / "_grading" / "submitted" / s).iterdir() if p.is_dir()]
+    assert f"Graded {len(submitted)} submissions" in output
     assert {a: grades(root, a) for a in ALL_ASSIGNMENTS} == before
+
+
+@pytest.mark.parametrize(
+    "sub", [s for s in wrong_cells() if s not in GRADED_WRONG_CELLS], ids=lambda s: f"{s.assignment}-{s.student}"
+)
+def test_every_other_wrong_cell_loses_only_its_tests_when_confirmed(sub, tmp_path):
+    """The jailed confirmation run alone (what decides the score), for the wrong cells not in the graded class."""
+    path = tmp_path / f"{sub.assignment}.ipynb"
+    path.write_text(make_cell_notebook(sub))
+    result = verify(
+        sub.assignment, sub.student, str(source_notebook(sub.assignment)), str(path), np.random.default_rng(7)
+    )
+    lost = {c.grade_id for c in result.cells if not c.passed}
+    assert lost, f"{sub.student} lost no points"
+    if sub.targets:
+        assert set(sub.targets) <= lost, f"{sub.student} kept points of {set(sub.targets) - lost}"
+    else:
+        tests = exercise(sub.assignment).tests
+        owners = {probe(tests[gid]).function for gid in lost}
+        assert sub.cell in owners and owners <= {sub.cell, *sub.also}, owners
+    explained = " ".join(c.message for c in result.cells) + " ".join(result.problems)
+    assert mistake_title(sub) in explained, explained[:500]
 
 
 def test_zip_collect_files_downloads_into_submitted(tmp_path):

@@ -16,7 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--workers", type=int, default=2, help="parallel grading processes (default 2)")
     g.add_argument("--assignment", action="append", help="grade only this assignment (repeatable)")
     g.add_argument("--seed", type=int, help="seed of the confirmation inputs (default: fresh)")
-    g.add_argument("--student", action="append", help="grade only this student (repeatable; make grade S=alice)")
+    g.add_argument(
+        "--student", action="append", help="grade only this student (repeatable or comma-separated; make grade S=alice)"
+    )
     g.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
     g.add_argument(
         "--unsafe",
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             assignments=args.assignment,
             seed=args.seed,
             feedback=not args.no_feedback,
-            students=args.student,
+            students=[s for arg in args.student for s in arg.split(",") if s] if args.student else None,
         )
     except JailUnavailable as exc:
         print(f"make grade refuses to grade: {exc}", file=sys.stderr)

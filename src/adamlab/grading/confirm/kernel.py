@@ -35,6 +35,8 @@ class JailedKernelManager(AsyncKernelManager):
         if os.getuid() == 0:
             os.chown(runtime, self._uid, self._uid)  # the kernel creates its sockets there
         os.chmod(runtime, 0o755)
+        # An interrupt (nbgrader's timeout) must reach the kernel, not bwrap: ask over the control channel.
+        self.kernel_spec.interrupt_mode = "message"
         self.transport = "ipc"
         self.ip = str(runtime / "ipc")
         self.connection_file = str(runtime / "kernel.json")

@@ -20,7 +20,6 @@ import numpy as np
 from ..engine.messages import with_diagnosis
 from ..engine.probes import Exercise, Probe, seeded
 from ..engine.steps import Case, diagnose, first_departure
-from . import ex07_motions as motions
 from .adam_family import ADAM
 
 SETTINGS = np.array(
@@ -33,14 +32,31 @@ SETTINGS = np.array(
 )
 
 
+class _Motions:
+    """:mod:`.ex07_motions`, imported on first use: it imports torch, and the registry must import without it
+    (the student kit's checks of exercises 1–6 need NumPy alone)."""
+
+    def __getattr__(self, name):
+        from . import ex07_motions
+
+        return getattr(ex07_motions, name)
+
+
+motions = _Motions()
+
+
 def _torch():
     import torch
 
     return torch
 
 
-_hp = motions.hyperparameters
-_trajectory = motions.trajectory
+def _hp(row) -> dict:
+    return motions.hyperparameters(row)
+
+
+def _trajectory(cls, theta0, grads, hp):
+    return motions.trajectory(cls, theta0, grads, hp)
 
 
 def _random_tensor_inputs(rng: np.random.Generator, steps: int = 100) -> dict:
@@ -51,7 +67,8 @@ def _random_tensor_inputs(rng: np.random.Generator, steps: int = 100) -> dict:
 
 
 # --- single tensor, default hyperparameters ---------------------------------------
-_run_defaults = motions.run_defaults
+def _run_defaults(cls, x):
+    return motions.run_defaults(cls, x)
 
 
 def _judge_defaults(x, out):
@@ -71,7 +88,8 @@ def _settings_inputs(rng):
     return {**_random_tensor_inputs(rng), "settings": SETTINGS}
 
 
-_run_settings = motions.run_settings
+def _run_settings(cls, x):
+    return motions.run_settings(cls, x)
 
 
 def _judge_settings(x, out):
@@ -104,7 +122,8 @@ def _groups_inputs(rng):
     return {"theta_a": a["theta0"], "grads_a": a["grads"], "theta_b": b["theta0"], "grads_b": b["grads"]}
 
 
-_run_groups = motions.run_groups
+def _run_groups(cls, x):
+    return motions.run_groups(cls, x)
 
 
 def _judge_groups(x, out):
@@ -213,7 +232,8 @@ def _training_inputs(rng):
     }
 
 
-_run_training = motions.run_training
+def _run_training(cls, x):
+    return motions.run_training(cls, x)
 
 
 def _judge_training(x, out):
@@ -262,7 +282,8 @@ def _model_inputs(rng):
     return {"x_test": data.x_test.double().numpy()}
 
 
-_run_model = motions.run_model
+def _run_model(model, x):
+    return motions.run_model(model, x)
 
 
 def _digits_arrays() -> dict:
@@ -310,7 +331,7 @@ PROBES = (
         "adam_class:state_dict",
         "Adam",
         seeded(_state_dict_inputs),
-        motions.run_state_dict,
+        lambda cls, x: motions.run_state_dict(cls, x),
         _judge_state_dict,
     ),
     Probe(
