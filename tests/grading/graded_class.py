@@ -10,6 +10,8 @@ tampering attempts (submissions.py); and the red team (attacks.py), next to hone
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import NamedTuple
 
 import pytest
 from attacks import ATTACKS, MARKER, leftovers, make_attack_notebook, remove_planted
+from filelock import FileLock
 from flow_helpers import ASSIGNMENT, copy_course, make, submit
 from submissions import TAMPERED, WRONG, make_cell_notebook, make_notebook, wrong_cells
 
@@ -67,7 +70,23 @@ class GradedClass(NamedTuple):
 
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory, fresh_release) -> GradedClass:
-    root = copy_course(tmp_path_factory.mktemp("course") / "adamlab", fresh_release)
+    """Graded once per test run: under pytest-xdist, the first worker to need it grades, the others wait for it
+    (a lock and a JSON file in the temporary folder all workers share)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # this run's, never an earlier run's
+    done = shared / "graded_class.json"
+    with FileLock(str(shared / "graded_class.lock")):
+        if not done.exists():
+            done.write_text(
+                json.dumps(grade_the_class(shared / "course" / "adamlab", fresh_release)._asdict(), default=str)
+            )
+    fields = json.loads(done.read_text())
+    return GradedClass(**{**fields, "root": Path(fields["root"]), "planted": [Path(p) for p in fields["planted"]]})
+
+
+def grade_the_class(root: Path, fresh_release: Path) -> GradedClass:
+    """Submit the whole class to a copy of the course at ``root``, run `make grade`, and record what changed."""
+    root = copy_course(root, fresh_release)
     release = root / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     for sub in WRONG + TAMPERED:
         submit(root, sub.student, make_notebook(str(release), sub))
@@ -85,7 +104,8 @@ def graded_class(tmp_path_factory, fresh_release) -> GradedClass:
         after = tree_digest(root, PACKAGE, SITE, skip=(outputs,)) | tree_digest(submitted)
         ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
         survivors = [line for line in ps.splitlines() if MARKER in line and "ps -eo" not in line]
-        planted = [p for p in leftovers(root, PACKAGE, SITE, "/tmp") if root / "tests" not in p.parents]
+        # (the attacks' own source, tests/grading/attacks.py, holds the marker in every copy of the repository)
+        planted = [p for p in leftovers(root, PACKAGE, SITE, "/tmp") if p.name != "attacks.py"]
     finally:
         remove_planted(PACKAGE, SITE)  # were the jail broken, never leave an attack in the shared venv
     return GradedClass(root, output, before, after, survivors, planted)
