@@ -63,12 +63,8 @@ def test_wrong_solution_loses_the_points_of_its_tests_and_feedback_names_the_mis
         assert words in html, f"the feedback of {sub.student} does not say {words!r}"
 
 
-@pytest.mark.parametrize("sub", GRADED_WRONG_CELLS, ids=lambda s: f"{s.assignment}-{s.student}")
-def test_wrong_cell_loses_only_its_tests_and_is_explained(graded_class, sub):
-    root = graded_class.root
-    report = json.loads((root / "_grading" / "report.json").read_text())
-    entry = next(r for r in report["submissions"] if r["student"] == sub.student and r["assignment"] == sub.assignment)
-    lost = set(entry["failed_cells"])
+def assert_loses_only_its_tests(sub, lost: set[str]) -> None:
+    """``sub`` lost points, on its target cells or else only on the tests of its own function (and ``also``)."""
     assert lost, f"{sub.student} lost no points"
     if sub.targets:
         assert set(sub.targets) <= lost, f"{sub.student} kept points of {set(sub.targets) - lost}"
@@ -78,6 +74,14 @@ def test_wrong_cell_loses_only_its_tests_and_is_explained(graded_class, sub):
         assert sub.cell in owners and owners <= {sub.cell, *sub.also}, (
             f"{sub.student} lost points on {owners}, not only {sub.cell}"
         )
+
+
+@pytest.mark.parametrize("sub", GRADED_WRONG_CELLS, ids=lambda s: f"{s.assignment}-{s.student}")
+def test_wrong_cell_loses_only_its_tests_and_is_explained(graded_class, sub):
+    root = graded_class.root
+    report = json.loads((root / "_grading" / "report.json").read_text())
+    entry = next(r for r in report["submissions"] if r["student"] == sub.student and r["assignment"] == sub.assignment)
+    assert_loses_only_its_tests(sub, set(entry["failed_cells"]))
     assert entry["confirmed_score"] < autograded_points(sub.assignment)
     words = mistake_title(sub)
     explained = " ".join(entry["failed_cells"].values()) + " ".join(entry["problems"])
@@ -172,14 +176,7 @@ def test_every_other_wrong_cell_loses_only_its_tests_when_confirmed(sub, tmp_pat
     result = verify(
         sub.assignment, sub.student, str(source_notebook(sub.assignment)), str(path), np.random.default_rng(7)
     )
-    lost = {c.grade_id for c in result.cells if not c.passed}
-    assert lost, f"{sub.student} lost no points"
-    if sub.targets:
-        assert set(sub.targets) <= lost, f"{sub.student} kept points of {set(sub.targets) - lost}"
-    else:
-        tests = exercise(sub.assignment).tests
-        owners = {probe(tests[gid]).function for gid in lost}
-        assert sub.cell in owners and owners <= {sub.cell, *sub.also}, owners
+    assert_loses_only_its_tests(sub, {c.grade_id for c in result.cells if not c.passed})
     explained = " ".join(c.message for c in result.cells) + " ".join(result.problems)
     assert mistake_title(sub) in explained, explained[:500]
 
