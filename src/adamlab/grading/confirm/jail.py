@@ -16,14 +16,14 @@ limits on address space, processes, CPU time, file size and open files.
 Profiles (what ``import`` can find):
 
 ``numpy``  NumPy and the standard library: the confirmation run of every NumPy exercise.
-``torch``  NumPy, torch and torch's dependencies: the confirmation run of the torch exercise
-           (:mod:`.jail_server` removes ``torch.optim``'s Adam before student code runs).
+``torch``  NumPy, torch and torch's dependencies: the confirmation run of the torch exercise,
+           with ``torch/optim/adam.py`` and ``adamw.py`` bound over by stand-ins that raise (torch_stubs).
 ``kernel`` the whole virtual environment and ``adamlab``: the nbgrader kernel run, whose
            score is never trusted (it only gives the student the messages of their checks).
 
-The kernel run and the confirmation run share ``HOME``, working directory, user, limits and
-argv shape, so a submission has no cheap way to tell them apart; and only the confirmation
-run's results count. Reference: bubblewrap(1); Linux namespaces(7).
+The kernel run and the confirmation run share ``HOME``, working directory, kind of user, limits,
+interpreter flags and ``sys.argv``, so a submission has no cheap way to tell them apart; and only
+the confirmation run's results count. Reference: bubblewrap(1); Linux namespaces(7).
 """
 
 from __future__ import annotations
@@ -155,6 +155,10 @@ def argv(
         binds += [(str(stubs / name), f"{SITE}/torch/optim/{name}") for name in ("adam.py", "adamw.py")]
     for src, dest in [*binds, *extra_ro]:
         args += _parents(dest) + ["--ro-bind", src, dest]
+    if profile != "kernel":  # the interpreter's own site-packages (whatever this machine put there) stays empty
+        base_site = Path(prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+        if base_site.is_dir():
+            args += ["--tmpfs", str(base_site)]
     args += ["--chdir", WORK, "--clearenv"]
     for key, value in jail_environment().items():
         args += ["--setenv", key, value]
@@ -296,3 +300,8 @@ def unavailable() -> str | None:
 
 def interpreter() -> str:
     return str(_interpreter())
+
+
+def kernel_launcher() -> str:
+    """The path the jailed kernel's ``sys.argv[0]`` holds (``python -m ipykernel_launcher``)."""
+    return str(_site_packages() / "ipykernel_launcher.py")

@@ -88,11 +88,14 @@ class Session:
             paths, server_dir, cells_path, cwd = [str(site), str(server)], str(server), str(work / "cells.json"), work
         else:
             paths, server_dir, cells_path, cwd = [jail.SITE, SERVER_DIR], SERVER_DIR, f"{jail.WORK}/cells.json", None
+        # The same interpreter flags as the jailed kernel's (-I), and the student's code sees the argv a kernel
+        # has: the cheap ways of telling the two runs apart (sys.flags, sys.argv, HOME, cwd, limits) say nothing.
+        kernel_argv = [jail.kernel_launcher(), "-f", f"/tmp/adamlab-kernel-{os.urandom(4).hex()}/runtime/kernel.json"]
         code = (
-            f"import sys; sys.path[:0] = {paths!r}; import jail_server; "
+            f"import sys; sys.path[:0] = {paths!r}; sys.argv[:] = {kernel_argv!r}; import jail_server; "
             f"jail_server.main({req_r}, {ans_w}, {cells_path!r}, {prelude!r})"
         )
-        command = [jail.interpreter(), "-I", "-S", "-c", code]
+        command = [jail.interpreter(), "-I", "-c", code]
         self.cgroup = jail.Cgroup() if not unsafe else None
         if not unsafe:
             command = jail.argv(
