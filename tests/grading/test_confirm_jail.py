@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import time
 
 import numpy as np
@@ -228,3 +229,16 @@ def test_without_bubblewrap_grading_refuses_unless_unsafe(monkeypatch):
         sandbox.check_jail()
     monkeypatch.setenv("ADAMLAB_UNSAFE", "1")
     sandbox.check_jail()  # no error: the instructor asked for it
+
+
+def test_what_a_killed_grader_left_is_removed_and_a_living_graders_is_not():
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid no process has any more
+    stale = tempfile.mkdtemp(prefix=f"adamlab-course-{dead.pid}-")
+    living = tempfile.mkdtemp(prefix=jail.scratch_prefix("course"))
+    try:
+        removed = jail.remove_stale()
+        assert stale in removed and not os.path.exists(stale)
+        assert os.path.isdir(living) and living not in removed
+    finally:
+        os.rmdir(living)

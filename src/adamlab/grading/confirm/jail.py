@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import resource
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -254,6 +256,50 @@ class Cgroup:
                     break
                 except (OSError, ValueError):
                     time.sleep(0.05)
+
+
+def scratch_prefix(kind: str) -> str:
+    """The prefix of a grading scratch folder: it names the process that made it (see :func:`remove_stale`)."""
+    return f"adamlab-{kind}-{os.getpid()}-"
+
+
+_SCRATCH = re.compile(r"^adamlab-(?:course|templates|jail|kernel)-(\d+)-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale() -> list[str]:
+    """Remove the scratch folders and cgroups of grading processes that are gone (a run killed with SIGKILL
+    cannot clean up after itself); returns what was removed."""
+    removed = []
+    scratch = Path(tempfile.gettempdir())
+    groups = [Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup")]
+    for folder in [scratch, *groups]:
+        try:
+            entries = list(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            match = _SCRATCH.match(entry.name)
+            if not match or _alive(int(match.group(1))) or not entry.is_dir():
+                continue
+            if folder == scratch:
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                try:
+                    entry.rmdir()  # an empty cgroup: its processes died with their jail
+                except OSError:
+                    continue
+            removed.append(str(entry))
+    return removed
 
 
 def unjailed_limits(limits: Limits | None = None):

@@ -28,7 +28,7 @@ class JailedKernelManager(AsyncKernelManager):
     _jail_dir: Path | None = None
 
     async def _async_pre_start_kernel(self, **kwargs):
-        self._jail_dir = Path(tempfile.mkdtemp(prefix="adamlab-kernel-"))
+        self._jail_dir = Path(tempfile.mkdtemp(prefix=jail.scratch_prefix("kernel")))
         runtime, work = self._jail_dir / "runtime", self._jail_dir / "work"
         runtime.mkdir()
         self._uid = jail.prepare_work(work)

@@ -33,6 +33,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import jail
+
 CHECK_HEADER = "Grader's independent check"
 MAX_NOTEBOOK_BYTES = 20 * 2**20  # an executed notebook larger than this is not brought back
 
@@ -175,7 +177,7 @@ def grade_one(job: dict) -> dict:
     student, assignment, template = job["student"], job["assignment"], Path(job["template"])
     nb_name = f"{assignment}.ipynb"
     submitted = Path(job["root"]) / "_grading" / "submitted" / student / assignment
-    with tempfile.TemporaryDirectory(prefix="adamlab-course-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=jail.scratch_prefix("course")) as tmp:
         course = Path(tmp) / "course"
         shutil.copytree(template, course, ignore=shutil.ignore_patterns("release", "autograded", "submitted"))
         target = course / "submitted" / student / assignment
@@ -466,6 +468,7 @@ def grade(
     from .sandbox import check_jail, unsafe_requested
 
     check_jail()  # refuses without bubblewrap unless UNSAFE=1
+    jail.remove_stale()  # what a grader killed with SIGKILL left behind
     _quiet_nbgrader()
     root = Path(root).resolve()
     os.chdir(root)
@@ -482,7 +485,7 @@ def grade(
     trusted = TrustedCourse.load(root, names)
     seed = seed if seed is not None else int.from_bytes(os.urandom(4), "little")
     reports = []
-    with tempfile.TemporaryDirectory(prefix="adamlab-templates-") as templates_dir:
+    with tempfile.TemporaryDirectory(prefix=jail.scratch_prefix("templates")) as templates_dir:
         templates = prepare_templates(trusted, names, Path(templates_dir))
         jobs = [
             {

@@ -66,7 +66,7 @@ class Session:
     ):
         self.deadline = time.monotonic() + timeout
         self.timeout = timeout
-        self.tmp = Path(tempfile.mkdtemp(prefix="adamlab-jail-"))  # 0700: only the grader enters
+        self.tmp = Path(tempfile.mkdtemp(prefix=jail.scratch_prefix("jail")))  # 0700: only the grader enters
         work, server = self.tmp / "work", self.tmp / "server"
         uid = jail.prepare_work(work)
         server.mkdir()
