@@ -22,6 +22,7 @@ the instructor passed ``UNSAFE=1`` (:func:`.sandbox.check_jail`).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -65,6 +66,7 @@ class TrustedCourse:
     config: object  # traitlets Config, loaded from nbgrader_config.py before any student code ran
     sources: dict[str, bytes]  # assignment -> its source notebook
     digests: dict[str, str]  # path -> SHA-256 of what was read
+    _cells: dict = field(default_factory=dict, repr=False)  # assignment -> source_cells, parsed once
 
     @classmethod
     def load(cls, root: Path, assignments: list[str]) -> TrustedCourse:
@@ -78,6 +80,14 @@ class TrustedCourse:
             sources[a] = path.read_bytes()
             digests[str(path.relative_to(root))] = hashlib.sha256(sources[a]).hexdigest()
         return cls(root, config, sources, digests)
+
+    def cells(self, assignment: str) -> tuple[dict[str, float], dict[str, str]]:
+        """The trusted source's test cells ``{grade_id: points}`` and solution code ``{grade_id: source}``."""
+        from .verify import source_cells
+
+        if assignment not in self._cells:
+            self._cells[assignment] = source_cells(io.BytesIO(self.sources[assignment]))
+        return self._cells[assignment]
 
     def changed(self) -> list[str]:
         """The trusted files that differ now from what grading read (none can, with the jail)."""
@@ -335,14 +345,11 @@ def record(root: Path, trusted: TrustedCourse, outcome: dict) -> SubmissionRepor
     its executed notebook where ``generate_feedback`` reads it."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from .verify import _defined_functions, source_cells
+    from .verify import _defined_functions
 
     student, assignment = outcome["student"], outcome["assignment"]
     nb_name = f"{assignment}.ipynb"
-    source = root / "_grading" / "release-source" / assignment / nb_name
-    source.parent.mkdir(parents=True, exist_ok=True)
-    source.write_bytes(trusted.sources[assignment])
-    _, solutions = source_cells(str(source))
+    _, solutions = trusted.cells(assignment)
     owner = {fn: gid for gid, src in solutions.items() for fn in _defined_functions(src)}
     report = SubmissionReport(
         student,
@@ -417,12 +424,7 @@ def record(root: Path, trusted: TrustedCourse, outcome: dict) -> SubmissionRepor
 
 def failed_outcome(trusted: TrustedCourse, student: str, assignment: str, why: str) -> dict:
     """The outcome of a submission whose worker died twice: every test cell scores 0, and the report says why."""
-    from .verify import source_cells
-
-    path = trusted.root / "_grading" / "release-source" / assignment / f"{assignment}.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(trusted.sources[assignment])
-    tests, _ = source_cells(str(path))
+    tests, _ = trusted.cells(assignment)
     cells = [
         {"grade_id": g, "points": p, "function": "?", "probe": "?", "passed": False, "message": why, "score": 0.0}
         for g, p in tests.items()

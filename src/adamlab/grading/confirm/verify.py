@@ -64,9 +64,9 @@ class Verification:
         return sum(c.points for c in self.cells)
 
 
-def source_cells(source_path: str) -> tuple[dict[str, float], dict[str, str]]:
-    """From the trusted source notebook: autograded test cells ``{grade_id: points}`` and solution code
-    ``{grade_id: source}``."""
+def source_cells(source_path) -> tuple[dict[str, float], dict[str, str]]:
+    """From the trusted source notebook (a path or a binary file): autograded test cells ``{grade_id: points}``
+    and solution code ``{grade_id: source}``."""
     nb = nbformat.read(source_path, as_version=4)
     tests, solutions = {}, {}
     for cell in nb.cells:
