@@ -8,22 +8,31 @@ Adding an exercise adds its module here, once (see CONTRIBUTING.md).
 
 from __future__ import annotations
 
-import importlib
-
 from ..engine.probes import Exercise, Probe
-
-# The registry: one name per exercise module of this package, in the course's order.
-NAMES = (
-    "ex01_gradient_descent",
-    "ex02_sgd",
-    "ex03_momentum",
-    "ex04_adaptive",
-    "ex05_adam",
-    "ex06_variants",
-    "ex07_training",
-    "ex08_beyond",
+from . import (
+    ex01_gradient_descent,
+    ex02_sgd,
+    ex03_momentum,
+    ex04_adaptive,
+    ex05_adam,
+    ex06_variants,
+    ex07_training,
+    ex08_beyond,
 )
-EXERCISES: tuple[Exercise, ...] = tuple(importlib.import_module(f".{name}", __name__).EXERCISE for name in NAMES)
+
+EXERCISES: tuple[Exercise, ...] = tuple(
+    m.EXERCISE
+    for m in (
+        ex01_gradient_descent,
+        ex02_sgd,
+        ex03_momentum,
+        ex04_adaptive,
+        ex05_adam,
+        ex06_variants,
+        ex07_training,
+        ex08_beyond,
+    )
+)
 
 PROBES: dict[str, Probe] = {}
 for _exercise in EXERCISES:

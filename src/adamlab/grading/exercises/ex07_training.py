@@ -249,12 +249,22 @@ def _judge_training(x, out):
     model.load_state_dict({k: torch.tensor(v, dtype=torch.float32) for k, v in out.items()})
     data = digits(seed=int(x["seed"][0]))
     acc = accuracy(model, data.x_test, data.y_test)
-    if not acc >= 0.95:
-        return (
-            f"An MLP trained on the digits with your Adam (lr=5e-3, {int(x['epochs'][0])} epochs) reaches "
-            f"{acc:.3f} test accuracy; torch.optim.Adam reaches over 0.95. Check the update on a real model."
-        )
-    return None
+    if acc >= 0.95:
+        return None
+    # Below 0.95: what does torch.optim.Adam reach with the same seed, split and batches? (Some seeds end just
+    # under 0.95 with torch's own Adam too; a correct Adam follows torch's to rounding, so it reaches the same.)
+    reference = mlp(hidden=128)
+    reference.load_state_dict(
+        {k: torch.tensor(v, dtype=torch.float32) for k, v in motions.run_training(torch.optim.Adam, x).items()}
+    )
+    torch_acc = accuracy(reference, data.x_test, data.y_test)
+    if acc >= torch_acc - 0.005:
+        return None
+    return (
+        f"An MLP trained on the digits with your Adam (lr=5e-3, {int(x['epochs'][0])} epochs) reaches "
+        f"{acc:.3f} test accuracy; torch.optim.Adam, from the same start on the same batches, reaches "
+        f"{torch_acc:.3f}. Check the update on a real model."
+    )
 
 
 def _compare(x, got, expected, flat_hp, label) -> str | None:
