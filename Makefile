@@ -22,7 +22,7 @@ help:
 	@echo "make portability  execute every chapter under each CPU kernel width and thread count this CPU has"
 	@echo "make bench    time book builds, make test, grading and optimizer steps into _bench/"
 	@echo "make release  regenerate exercises/ from solutions/ (nbgrader generate_assignment)"
-	@echo "make collect A=ex05_adam   unpack _grading/downloaded/ex05_adam/archive/*.zip into _grading/submitted/"
+	@echo "make collect A=<assignment>   unpack _grading/downloaded/<assignment>/archive/*.zip into _grading/submitted/"
 	@echo "make grade    autograde _grading/submitted/ in a bubblewrap jail, write feedback and _grading/grades.csv"
 	@echo "              A=<assignment> one assignment, S=<student> one student; UNSAFE=1 grades without a jail"
 

@@ -33,7 +33,7 @@ c.LimitOutput.max_traceback = 100
 
 # Collecting downloads from a course website: put the zip file(s) in
 # _grading/downloaded/<assignment>/archive/, each notebook named <student>_<assignment>.ipynb
-# (for example alice_ex05_adam.ipynb), then `make collect A=<assignment>`.
+# (a student id without underscores), then `make collect A=<assignment>`.
 c.ZipCollectApp.downloaded_directory = os.path.join("_grading", "downloaded")  # relative to the root
 c.FileNameCollectorPlugin.named_regexp = r"^(?:.*/)?(?P<student_id>[^/_]+)_(?P<file_id>ex\d\d_\w+\.ipynb)$"
 

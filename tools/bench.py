@@ -7,9 +7,10 @@
   temporary ``--path-output`` so the repository's ``_build/`` is never touched;
 * each chapter's execution time in the cold build (from the build's jupyter-cache records);
 * ``make test`` on a fresh copy of the repository (nothing built: what CI runs, cold book included);
-* grading throughput: a class of ``--class-size`` mixed ``ex05_adam`` submissions (the solution, the blank
-  release, correct and wrong ``adam_step`` cells) graded by :func:`adamlab.grading.confirm.pipeline.grade` on a
-  temporary copy, with 1 and 2 workers (end to end: registration, autograde, confirmation, feedback);
+* grading throughput: a class of ``--class-size`` mixed submissions of the sample assignment
+  (:mod:`adamlab.grading.confirm.samples`: the solution, the blank release, correct and wrong ``adam_step``
+  cells) graded by :func:`adamlab.grading.confirm.pipeline.grade` on a temporary copy, with 1 and 2 workers
+  (end to end: registration, autograde, confirmation, feedback);
 * the "at scale" chapter's optimizer-step table (:mod:`adamlab.lab.stepbench`): time of one fp32 Adam step per
   implementation and its fraction of the memory-bandwidth ideal;
 
@@ -36,7 +37,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ASSIGNMENT = "ex05_adam"
+from adamlab.grading.confirm.samples import ASSIGNMENT  # the sample class's assignment
+
 SECTIONS = ("book", "test", "grading", "diagnosis", "steps")
 IGNORED = (
     ".git",
@@ -317,7 +319,7 @@ KINDS = (
 
 
 def make_class(root: Path, size: int) -> dict[str, str]:
-    """``size`` submissions of ``ex05_adam`` under ``_grading/submitted/``, cycling through :data:`KINDS`."""
+    """``size`` submissions of :data:`ASSIGNMENT` under ``_grading/submitted/``, cycling through :data:`KINDS`."""
     import nbformat
 
     from adamlab.grading.confirm.samples import adam_step_cells
@@ -581,7 +583,7 @@ def write(report: Report, out: Path) -> None:
     titles = {
         "chapters": "Execution time per notebook (cold build, seconds)",
         "grading": "Grading throughput",
-        "grading class": "The graded class (ex05_adam)",
+        "grading class": f"The graded class ({ASSIGNMENT})",
         "steps, 1 thread": 'One fp32 Adam step, 1 thread (the "at scale" chapter\'s table)',
     }
     for name, rows in report.tables.items():

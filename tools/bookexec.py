@@ -49,15 +49,26 @@ RUN_VARIABLES = (
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def toc_pages(root: Path = ROOT) -> list[Path]:
-    """The MyST notebooks listed in ``_toc.yml`` (pages with a kernelspec in their header)."""
+def toc_files(root: Path = ROOT) -> list[str]:
+    """The pages of ``_toc.yml`` in its order, as paths without suffix: its ``file`` entries, and each ``glob``
+    entry's matching ``.md`` pages in sorted order (as sphinx-external-toc sorts them)."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     files = [toc["root"]]
     for part in toc.get("parts", []):
-        files += [ch["file"] for ch in part.get("chapters", [])]
+        for entry in part.get("chapters", []):
+            if "glob" in entry:
+                matches = root.glob(entry["glob"] + ".md")
+                files += sorted(p.relative_to(root).with_suffix("").as_posix() for p in matches)
+            else:
+                files.append(entry["file"].removesuffix(".md"))
+    return files
+
+
+def toc_pages(root: Path = ROOT) -> list[Path]:
+    """The MyST notebooks listed in ``_toc.yml`` (pages with a kernelspec in their header)."""
     pages = []
-    for f in files:
-        path = root / (f if f.endswith(".md") else f + ".md")
+    for f in toc_files(root):
+        path = root / (f + ".md")
         if path.exists() and "kernelspec:" in path.read_text().split("\n---", 1)[0]:
             pages.append(path)
     return pages

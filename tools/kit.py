@@ -29,10 +29,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import NamedTuple
 
 import tomllib
 import yaml
+
+from adamlab.grading.exercises import EXERCISES
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRA_DIR = ROOT / "_build" / "extra"  # html_extra_path: copied to the root of the built site
@@ -84,40 +85,8 @@ def kit_url(root: Path = ROOT) -> str:
 # --------------------------------------------------------------------------------------- the first code cells
 
 
-class Setup(NamedTuple):
-    """An exercise's first code cell: plain imports (standard library, NumPy), the imports that need the kit
-    or another package (guarded), what runs once they succeeded, and the packages besides the kit it needs."""
-
-    plain: tuple[str, ...]
-    guarded: tuple[str, ...]
-    after: tuple[str, ...] = ()
-    packages: tuple[str, ...] = ()
-
-
-SETUPS = {
-    "ex01_gradient_descent": Setup(("import numpy as np",), ("from adamlab.grading import check, check_probe",)),
-    "ex02_sgd": Setup(("import math", "import numpy as np"), ("from adamlab.grading import check_probe",)),
-    "ex03_momentum": Setup(("import numpy as np",), ("from adamlab.grading import check",)),
-    "ex04_adaptive": Setup(("import numpy as np",), ("from adamlab.grading import check",)),
-    "ex05_adam": Setup(("import numpy as np",), ("from adamlab.grading import check",)),
-    "ex06_variants": Setup(
-        ("import numpy as np",),
-        ("from adamlab.grading import check, check_probe", "import matplotlib.pyplot as plt"),
-        packages=("matplotlib",),
-    ),
-    "ex07_training": Setup(
-        ("import copy",),
-        (
-            "import torch",
-            "from adamlab.grading import check_probe",
-            "from adamlab.problems.data import digits",
-            "from adamlab.lab.training import accuracy",
-        ),
-        after=("torch.set_num_threads(1)",),
-        packages=("torch", "scikit-learn", "tqdm"),
-    ),
-    "ex08_beyond": Setup(("import numpy as np",), ("from adamlab.grading import check",)),
-}
+# Each exercise declares its first cell (``setup``, an ``engine.probes.NotebookSetup``) in its grading module.
+SETUPS = {e.name: e.setup for e in EXERCISES}
 
 
 def install_line(assignment: str | None = None, root: Path = ROOT) -> str:

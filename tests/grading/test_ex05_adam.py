@@ -51,7 +51,7 @@ def test_a_list_is_accepted_where_a_tuple_is_expected(capsys):
     assert capsys.readouterr().out.count("correct") == 3
 
 
-@pytest.mark.parametrize("name", [*ex.SAMPLE_EDITS, *ex.SAMPLE_REWRITES])
+@pytest.mark.parametrize("name", [*ex.SAMPLES.edits, *ex.SAMPLES.rewrites])
 def test_every_sample_submission_fails_a_visible_check(name):
     """The classic mistakes that ``make bench`` and the instructor-flow tests grade are caught in the kernel."""
     namespace = {"np": np}

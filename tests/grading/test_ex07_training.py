@@ -3,6 +3,7 @@ train networks, run in the instructor-flow tests and the source-notebook tests).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from submissions import CellSubmission
@@ -52,6 +53,14 @@ def test_policy_forbids_torchs_own_adam_in_solution_cells():
     assert ex.EXERCISE.forbidden_imports == ("adamlab",)
     assert ex.EXERCISE.forbidden_code.search("opt = torch.optim.Adam(params)")
     assert not ex.EXERCISE.forbidden_code.search("class Adam(torch.optim.Optimizer):")
+
+
+def test_a_model_short_of_the_goal_is_told_what_usually_fixes_it():
+    from adamlab.problems.data import digits
+
+    labels = digits().y_test.numpy()
+    message = ex._judge_model({}, {"predictions": np.zeros_like(labels)})
+    assert "more epochs" in message and "learning rate" in message
 
 
 # --- wrong optimizer classes, graded by tests/grading/test_instructor_flow.py: each with the test cells it must lose

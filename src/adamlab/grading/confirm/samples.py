@@ -1,9 +1,10 @@
-"""Sample submissions of exercise 5: the solution's ``adam_step`` cell, and that cell with one classic mistake.
+"""Sample submissions: a solution cell of the source notebook, and that cell with one classic mistake each.
 
+The sample exercise is the registry's one exercise that declares ``samples`` (Adam's ``adam_step``).
 ``make bench`` grades a class built from them, and the instructor-flow tests check the score and the
-diagnosis each one gets. They are made from the source notebook itself (``solutions/``), so
-there is one correct ``adam_step`` in the repository, not a copy per user; a mistake whose text no
-longer matches the solution raises at once instead of silently producing a correct submission.
+diagnosis each one gets. They are made from the source notebook itself (``solutions/``), so there is one
+correct solution in the repository, not a copy per user; a mistake whose text no longer matches the
+solution raises at once instead of silently producing a correct submission.
 """
 
 from __future__ import annotations
@@ -12,12 +13,23 @@ from pathlib import Path
 
 import nbformat
 
-from ..exercises import ex05_adam as sample  # the exercise the sample class is made of
+from ..engine.probes import Exercise
+from ..exercises import EXERCISES
 
-ASSIGNMENT = sample.EXERCISE.name
-GRADE_ID = sample.SAMPLE_CELL
-MISTAKES = sample.SAMPLE_EDITS
-REWRITES = sample.SAMPLE_REWRITES
+
+def sample_exercise() -> Exercise:
+    """The exercise the sample class is made of: the one in the registry that declares ``samples``."""
+    found = [e for e in EXERCISES if e.samples is not None]
+    if len(found) != 1:
+        raise LookupError(f"exactly one exercise must declare samples; these do: {[e.name for e in found]}")
+    return found[0]
+
+
+SAMPLE = sample_exercise()
+ASSIGNMENT = SAMPLE.name
+GRADE_ID = SAMPLE.samples.cell
+MISTAKES = SAMPLE.samples.edits
+REWRITES = SAMPLE.samples.rewrites
 
 
 def solution_code(root: Path | str, assignment: str = ASSIGNMENT, grade_id: str = GRADE_ID) -> str:

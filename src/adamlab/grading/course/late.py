@@ -7,15 +7,15 @@ nbgrader):
 ``_grading/due_dates.csv``::
 
     assignment,due
-    ex05_adam,2026-03-02T23:59:00+01:00
+    <assignment>,2026-03-02T23:59:00+01:00
 
 ``_grading/extensions.csv`` (either a new due date or extra hours)::
 
     student,assignment,due,hours
-    alice,ex05_adam,2026-03-05T12:00:00+01:00,
-    bob,ex05_adam,,48
+    alice,<assignment>,2026-03-05T12:00:00+01:00,
+    bob,<assignment>,,48
 
-A due date set with ``nbgrader db assignment add ex05_adam --duedate=...`` counts too (the file wins).
+A due date set with ``nbgrader db assignment add <assignment> --duedate=...`` counts too (the file wins).
 A submission's time is nbgrader's ``timestamp.txt`` in its folder ``_grading/submitted/<student>/<assignment>/``
 (written by ``nbgrader collect`` and ``zip_collect``). The penalty is the one nbgrader itself would assign:
 ``c.AssignLatePenalties.plugin_class`` of ``nbgrader_config.py`` (:class:`SubMarksPerHour` here), applied to the

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -72,10 +72,31 @@ def seeded(make_inputs: Callable[[np.random.Generator], Any], seed: int = 2015) 
     return lambda rng: make_inputs(np.random.default_rng(seed) if rng is None else rng)
 
 
+class NotebookSetup(NamedTuple):
+    """An exercise notebook's first code cell (``tools/kit.py`` writes it): plain imports (standard library,
+    NumPy), the imports that need the kit or another package (guarded: when they fail, the cell prints the
+    install line), what runs once they succeeded, and the packages besides the kit it needs."""
+
+    plain: tuple[str, ...] = ("import numpy as np",)
+    guarded: tuple[str, ...] = ("from adamlab.grading import check",)
+    after: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
+
+
+class Samples(NamedTuple):
+    """Classic wrong submissions made from one solution cell of the source notebook
+    (:mod:`adamlab.grading.confirm.samples`): ``make bench`` grades a class made of them, and the
+    instructor-flow tests check the score and the diagnosis each one gets."""
+
+    cell: str  # the grade_id of the solution cell
+    edits: Mapping[str, tuple[tuple[str, str], ...]]  # name -> (old, new) text replacements, applied in order
+    rewrites: Mapping[str, str]  # name -> body under the solution's signature line (the whole function rewritten)
+
+
 @dataclass(frozen=True)
 class Exercise:
     """One assignment: which probe confirms each autograded test cell (``tests``: grade_id → probe name),
-    the probes, and the grader's policy for its solution cells."""
+    the probes, the grader's policy for its solution cells, and its notebook's first cell."""
 
     name: str
     tests: Mapping[str, str]
@@ -89,6 +110,8 @@ class Exercise:
     driver_setup: Callable[[], Any] | None = None  # what the driver's prepare() gets (plain values)
     step_specs: tuple = field(default=())  # the step functions' specs (for tests and tools)
     function_specs: tuple = field(default=())  # the plain functions' specs
+    setup: NotebookSetup = NotebookSetup()  # the notebook's first code cell (default: NumPy and ``check``)
+    samples: Samples | None = None  # set by one exercise: the sample class made of its solution
 
     def probe(self, name: str) -> Probe:
         for p in self.probes:

@@ -1,15 +1,18 @@
-"""The course's exercises, in order: the one registry of what the grader checks.
+"""The course's exercises: the one registry of what the grader checks.
 
 Each module ``exNN_name.py`` holds one assignment: its specs and references, its mistake
-catalogues, its probes, which probe confirms each autograded test cell, and its grading
-policy, as one :class:`~adamlab.grading.engine.probes.Exercise` named ``EXERCISE``.
-Adding an exercise adds its module here, once (see CONTRIBUTING.md).
+catalogues, its probes, which probe confirms each autograded test cell, its grading policy and
+its notebook's first cell, as one :class:`~adamlab.grading.engine.probes.Exercise` named ``EXERCISE``.
+Adding an exercise adds one line here, its import (see CONTRIBUTING.md); the course's order is the
+order of the names (``exNN_...``), as in the book's table of contents.
 """
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from ..engine.probes import Exercise, Probe
-from . import (
+from . import (  # noqa: F401 (one line per exercise; EXERCISES reads them from the namespace)
     ex01_gradient_descent,
     ex02_sgd,
     ex03_momentum,
@@ -20,17 +23,11 @@ from . import (
     ex08_beyond,
 )
 
+# Every module imported above (a package's submodules are names in its namespace), as its EXERCISE.
 EXERCISES: tuple[Exercise, ...] = tuple(
-    m.EXERCISE
-    for m in (
-        ex01_gradient_descent,
-        ex02_sgd,
-        ex03_momentum,
-        ex04_adaptive,
-        ex05_adam,
-        ex06_variants,
-        ex07_training,
-        ex08_beyond,
+    sorted(
+        (m.EXERCISE for m in list(globals().values()) if isinstance(m, ModuleType) and hasattr(m, "EXERCISE")),
+        key=lambda e: e.name,
     )
 )
 

@@ -16,7 +16,7 @@ from adamlab import optim as O
 
 from ..engine.functions import FunctionError, FunctionSpec, function_probes, judge_values, scalar
 from ..engine.messages import Mistake
-from ..engine.probes import Exercise
+from ..engine.probes import Exercise, NotebookSetup
 from ..engine.steps import StepSpec, step_probes
 
 
@@ -299,4 +299,5 @@ EXERCISE = Exercise(
     probes=(*step_probes(GD), *function_probes(MAX_STABLE_LR)),
     step_specs=(GD,),
     function_specs=(MAX_STABLE_LR,),
+    setup=NotebookSetup(guarded=("from adamlab.grading import check, check_probe",)),
 )

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..engine.functions import FunctionError, FunctionSpec, Input, error_message, function_probes, judge_values, scalar
 from ..engine.messages import Mistake, diagnosis
-from ..engine.probes import Exercise
+from ..engine.probes import Exercise, NotebookSetup
 
 # --- minibatches(n, batch_size, rng) -> list of index arrays ---------------------------------------
 
@@ -439,4 +439,7 @@ EXERCISE = Exercise(
     },
     probes=(*function_probes(MINIBATCHES), *function_probes(STEP_DECAY_LR), *function_probes(COSINE_LR)),
     function_specs=(MINIBATCHES, STEP_DECAY_LR, COSINE_LR),
+    setup=NotebookSetup(
+        plain=("import math", "import numpy as np"), guarded=("from adamlab.grading import check_probe",)
+    ),
 )

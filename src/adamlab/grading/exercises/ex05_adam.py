@@ -1,15 +1,43 @@
 """Exercise 5: ``adam_step`` (the spec and catalogue are Adam's, shared with ex06 and ex07: :mod:`.adam_family`).
 
-``SAMPLE_EDITS`` and ``SAMPLE_REWRITES`` turn the solution's ``adam_step`` cell into classic wrong
-submissions (:mod:`adamlab.grading.confirm.samples`): ``make bench`` grades a class made of them, and
-the instructor-flow tests check the score and the diagnosis each one gets.
+Its ``samples`` turn the solution's ``adam_step`` cell into classic wrong submissions
+(:mod:`adamlab.grading.confirm.samples`): ``make bench`` grades a class made of them, and the
+instructor-flow tests check the score and the diagnosis each one gets.
 """
 
 from __future__ import annotations
 
-from ..engine.probes import Exercise
+from ..engine.probes import Exercise, Samples
 from ..engine.steps import step_probes
 from .adam_family import ADAM
+
+SAMPLES = Samples(
+    cell="adam_step",
+    # name -> ((old, new), ...): text replacements in the solution's adam_step, applied in order.
+    edits={
+        "no_bias_correction": (("m_hat = m / (1 - beta1**t)\n    v_hat = v / (1 - beta2**t)", "m_hat, v_hat = m, v"),),
+        "eps_inside_sqrt": (("np.sqrt(v_hat) + eps", "np.sqrt(v_hat + eps)"),),
+        "t_off_by_one": (
+            ("beta1**t)\n    v_hat = v / (1 - beta2**t)", "beta1**(t + 1))\n    v_hat = v / (1 - beta2**(t + 1))"),
+        ),
+        "missing_one_minus_beta": (("(1 - beta1) * grad", "grad"), ("(1 - beta2) * grad**2", "grad**2")),
+        "abs_instead_of_square": (("grad**2", "np.abs(grad)"),),
+        "lr_twice": (("theta - lr * m_hat", "theta - lr * lr * m_hat"),),
+        "first_step_only": (("beta1**t)\n    v_hat = v / (1 - beta2**t)", "beta1)\n    v_hat = v / (1 - beta2)"),),
+        "float32": (("return theta, m, v", "return theta.astype(np.float32), m, v"),),
+    },
+    # name -> body under the solution's signature line: mistakes that rewrite the whole function.
+    rewrites={
+        "modifies_inputs": """\
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * grad**2
+    return theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
+""",
+        "returns_input_unchanged": "    return theta.copy(), m.copy(), v.copy()\n",
+    },
+)
 
 EXERCISE = Exercise(
     name="ex05_adam",
@@ -22,31 +50,5 @@ EXERCISE = Exercise(
     },
     probes=step_probes(ADAM),
     step_specs=(ADAM,),
+    samples=SAMPLES,
 )
-
-# The solution cell the samples are made from, and their edits:
-# name -> ((old, new), ...): text replacements in the solution's adam_step, applied in order.
-SAMPLE_CELL = "adam_step"
-SAMPLE_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
-    "no_bias_correction": (("m_hat = m / (1 - beta1**t)\n    v_hat = v / (1 - beta2**t)", "m_hat, v_hat = m, v"),),
-    "eps_inside_sqrt": (("np.sqrt(v_hat) + eps", "np.sqrt(v_hat + eps)"),),
-    "t_off_by_one": (
-        ("beta1**t)\n    v_hat = v / (1 - beta2**t)", "beta1**(t + 1))\n    v_hat = v / (1 - beta2**(t + 1))"),
-    ),
-    "missing_one_minus_beta": (("(1 - beta1) * grad", "grad"), ("(1 - beta2) * grad**2", "grad**2")),
-    "abs_instead_of_square": (("grad**2", "np.abs(grad)"),),
-    "lr_twice": (("theta - lr * m_hat", "theta - lr * lr * m_hat"),),
-    "first_step_only": (("beta1**t)\n    v_hat = v / (1 - beta2**t)", "beta1)\n    v_hat = v / (1 - beta2)"),),
-    "float32": (("return theta, m, v", "return theta.astype(np.float32), m, v"),),
-}
-# name -> body under the solution's signature line: mistakes that rewrite the whole function.
-SAMPLE_REWRITES: dict[str, str] = {
-    "modifies_inputs": """\
-    m *= beta1
-    m += (1 - beta1) * grad
-    v *= beta2
-    v += (1 - beta2) * grad**2
-    return theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
-""",
-    "returns_input_unchanged": "    return theta.copy(), m.copy(), v.copy()\n",
-}

@@ -16,7 +16,7 @@ from adamlab import optim as O
 from adamlab.problems import counterexample as ce
 
 from ..engine.messages import Mistake, with_diagnosis
-from ..engine.probes import Exercise, Probe
+from ..engine.probes import Exercise, NotebookSetup, Probe
 from ..engine.steps import StepSpec, output_swaps, step_probes
 from .adam_family import ADAM, ADAM_DEFAULTS, ADAM_SETTINGS, adam_like, adam_mistakes, torch_adam
 
@@ -335,4 +335,8 @@ EXERCISE = Exercise(
     },
     probes=(*step_probes(ADAMW), *step_probes(AMSGRAD), *REDDI_PROBES),
     step_specs=(ADAMW, AMSGRAD),
+    setup=NotebookSetup(
+        guarded=("from adamlab.grading import check, check_probe", "import matplotlib.pyplot as plt"),
+        packages=("matplotlib",),
+    ),
 )

@@ -3,8 +3,8 @@
 Standalone on purpose: it imports NumPy and torch only, because the grader copies this file into
 the confirmation run's jail (the student's class cannot leave its process), where adamlab cannot
 be imported and ``torch.optim.Adam`` does not work. The student's kernel runs the same functions
-(:mod:`.ex07_training` imports them). Everything returned is plain arrays; the judges, in the
-grader's own process, compare them with ``torch.optim.Adam``.
+(the training exercise's grading module beside this file imports them). Everything returned is plain
+arrays; the judges, in the grader's own process, compare them with ``torch.optim.Adam``.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import re
 import numpy as np
 
 from ..engine.messages import with_diagnosis
-from ..engine.probes import Exercise, Probe, seeded
+from ..engine.probes import Exercise, NotebookSetup, Probe, seeded
 from ..engine.steps import Case, diagnose, first_departure
 from .adam_family import ADAM
 
@@ -374,4 +374,15 @@ EXERCISE = Exercise(
     jail_profile="torch",
     driver="ex07_motions",
     driver_setup=_digits_arrays,
+    setup=NotebookSetup(
+        plain=("import copy",),
+        guarded=(
+            "import torch",
+            "from adamlab.grading import check_probe",
+            "from adamlab.problems.data import digits",
+            "from adamlab.lab.training import accuracy",
+        ),
+        after=("torch.set_num_threads(1)",),
+        packages=("torch", "scikit-learn", "tqdm"),
+    ),
 )
