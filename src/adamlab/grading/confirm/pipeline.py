@@ -3,7 +3,7 @@
 1. **Before any student code runs**, read what grading trusts, once: ``nbgrader_config.py`` (loaded,
    never executed again), each assignment's source notebook in ``solutions/`` (kept as bytes), and
    their SHA-256 (:class:`TrustedCourse`). Register the assignments in the course gradebook, and
-   make one template gradebook per assignment for the throwaway courses below.
+   make the template of the throwaway courses below: the sources and a gradebook that knows them.
 2. **Per submission, in a worker** (:func:`grade_one`): copy the one notebook into a *throwaway course*
    (a private temporary folder with the trusted source and a copy of the template gradebook) and run
    ``nbgrader autograde`` there, its kernel jailed (:mod:`.kernel`): the student's messages. Then confirm
@@ -11,8 +11,9 @@
    kernel's scores and the confirmed verdicts come back; the throwaway course is deleted.
 3. **In this process**, one submission at a time: write the *confirmed* scores into the course
    gradebook (kernel scores are only reported; manual scores of autograded cells are reset), copy the
-   executed notebook where ``generate_feedback`` reads it. Then feedback, ``_grading/grades.csv`` (nbgrader's
-   CSV exporter on the gradebook that only this process writes) and the report.
+   executed notebook where ``generate_feedback`` reads it. Then feedback (written by the workers, one
+   ``generate_feedback`` run per assignment or share of one), ``_grading/grades.csv`` (nbgrader's CSV
+   exporter on the gradebook that only this process writes) and the report.
 
 A :class:`Supervisor` runs the workers: a worker that dies costs its one submission (retried once, then
 scored 0 and named in the report), never the class. Where bubblewrap is missing, grading stops unless
@@ -134,31 +135,41 @@ def submissions(root: Path, assignments: list[str] | None = None, students: list
     return found
 
 
-def prepare_templates(trusted: TrustedCourse, assignments: list[str], where: Path) -> dict[str, Path]:
+def prepare_templates(trusted: TrustedCourse, assignments: list[str], where: Path) -> Path:
     """Register each assignment in the course gradebook (releasing into ``_grading/release``, never
-    ``exercises/``), and make a template throwaway course per assignment: its source and a gradebook
-    that knows it."""
+    ``exercises/``), and make the template of the throwaway courses: the trusted sources and one gradebook
+    that knows every assignment (one gradebook, so nbgrader stamps one new database, not one per assignment)."""
     api = _api(trusted.config, trusted.root, release_directory=os.path.join("_grading", "release"))
-    templates = {}
+    course = where / "course"
     for a in assignments:
         result = api.generate_assignment(a, force=True)
         if not result.get("success"):
             raise RuntimeError(f"nbgrader generate_assignment {a} failed:\n{result.get('error') or result.get('log')}")
-        course = where / a
         (course / "source" / a).mkdir(parents=True)
         (course / "source" / a / f"{a}.ipynb").write_bytes(trusted.sources[a])
-        tapi = _api(trusted.config, course, **_throwaway_dirs(course))
-        result = tapi.generate_assignment(a, force=True)
+    template_api = _api(trusted.config, course, **_throwaway_dirs(course))
+    for a in assignments:
+        result = template_api.generate_assignment(a, force=True)
         if not result.get("success"):
             raise RuntimeError(f"template for {a} failed:\n{result.get('error') or result.get('log')}")
-        templates[a] = course
     from nbgrader.api import Gradebook
 
     from ..course import late
 
     with Gradebook(api.coursedir.db_url, "adamlab") as gb:
         late.sync_gradebook(gb, trusted.root)  # due dates and extensions from the instructor's files
-    return templates
+    return course
+
+
+def _only_source_of(assignment: str):
+    """A ``copytree`` filter: the template's gradebook and ``source/<assignment>``, nothing else."""
+
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        if Path(folder).name == "source":
+            return [n for n in names if n != assignment]
+        return [n for n in names if n in ("release", "autograded", "submitted", "feedback")]
+
+    return ignore
 
 
 def _throwaway_dirs(course: Path) -> dict:
@@ -189,7 +200,7 @@ def grade_one(job: dict) -> dict:
     submitted = Path(job["root"]) / "_grading" / "submitted" / student / assignment
     with tempfile.TemporaryDirectory(prefix=jail.scratch_prefix("course")) as tmp:
         course = Path(tmp) / "course"
-        shutil.copytree(template, course, ignore=shutil.ignore_patterns("release", "autograded", "submitted"))
+        shutil.copytree(template, course, ignore=_only_source_of(assignment))
         target = course / "submitted" / student / assignment
         target.mkdir(parents=True)
         for name in (nb_name, "timestamp.txt"):
@@ -239,6 +250,38 @@ def grade_one(job: dict) -> dict:
     }
 
 
+def feedback_for(job: dict) -> dict:
+    """``nbgrader generate_feedback`` of one assignment for the students of ``job["students"]``, in one run
+    (its HTML template is compiled once, not once per student). Reads the course gradebook, which only the
+    grader's process writes (grading is over by then)."""
+    root, assignment = Path(job["root"]), job["assignment"]
+    others = sorted({p.parent.name for p in root.glob(f"_grading/autograded/*/{assignment}")} - set(job["students"]))
+    api = _api(job["config"], root, student_id_exclude=",".join(others))
+    result = api.generate_feedback(assignment, "*", force=True)
+    return {"success": bool(result.get("success")), "error": (result.get("error") or "").strip()[-300:]}
+
+
+def feedback_jobs(root: Path, trusted: TrustedCourse, todo: list[tuple[str, str]], workers: int) -> list[dict]:
+    """The feedback to write, as jobs for the workers: one per assignment, a large one split in ``workers``
+    parts so that every worker has a share."""
+    graded = [(s, a) for s, a in todo if (root / "_grading" / "autograded" / s / a).is_dir()]
+    share = max(1, -(-len(graded) // workers))
+    jobs = []
+    for a in sorted({a for _, a in graded}):
+        students = [s for s, b in graded if b == a]
+        for i in range(0, len(students), share):
+            jobs.append(
+                {
+                    "kind": "feedback",
+                    "assignment": a,
+                    "students": students[i : i + share],
+                    "root": str(root),
+                    "config": trusted.config,
+                }
+            )
+    return sorted(jobs, key=lambda job: -len(job["students"]))
+
+
 def _quiet_nbgrader() -> None:
     """nbgrader's gradebook makes SQLAlchemy warn about its own session use on every submission: noise."""
     import warnings
@@ -256,7 +299,7 @@ def _worker_main(conn, root: str) -> None:
         if job is None:
             return
         try:
-            conn.send(("ok", grade_one(job)))
+            conn.send(("ok", feedback_for(job) if job.get("kind") == "feedback" else grade_one(job)))
         except Exception as exc:  # reported to the supervisor, which retries once
             conn.send(("error", f"{type(exc).__name__}: {exc}"))
 
@@ -488,12 +531,12 @@ def grade(
     seed = seed if seed is not None else int.from_bytes(os.urandom(4), "little")
     reports = []
     with tempfile.TemporaryDirectory(prefix=jail.scratch_prefix("templates")) as templates_dir:
-        templates = prepare_templates(trusted, names, Path(templates_dir))
+        template = prepare_templates(trusted, names, Path(templates_dir))
         jobs = [
             {
                 "student": s,
                 "assignment": a,
-                "template": str(templates[a]),
+                "template": str(template),
                 "root": str(root),
                 "config": trusted.config,
                 "seed": seed + i,
@@ -517,16 +560,14 @@ def grade(
                     f"[{k}/{len(jobs)}, {_clock(elapsed)} elapsed, about {_clock(left)} left] "
                     f"{report.student} {report.assignment}: {report.confirmed_score:g}/{report.max_score:g}{flag}"
                 )
+            if feedback:
+                for job, outcome, why in supervisor.run(feedback_jobs(root, trusted, todo, workers)):
+                    if outcome is None or not outcome["success"]:
+                        who = ", ".join(job["students"])
+                        echo(f"feedback for {job['assignment']} ({who}) failed: {why or outcome['error']}")
         finally:
             supervisor.close()
         graded_at = time.perf_counter()
-    if feedback:
-        api = _api(trusted.config, root)
-        for s, a in todo:
-            if (root / "_grading" / "autograded" / s / a).is_dir():
-                result = api.generate_feedback(a, s, force=True)
-                if not result.get("success"):
-                    echo(f"feedback for {s}/{a} failed: {(result.get('error') or '').strip()[-300:]}")
     csv_path = export_grades(root, trusted)
     changed = trusted.changed()
     elapsed = graded_at - start
