@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The test processes (two pytest-xdist workers) and the graded class's jails share the machine's cores: one thread
+# each for BLAS and torch, or their thread pools spin against one another (SciPy's matrix functions ran 8x slower).
+# A test about threads sets its own count.
+for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
 # The graded class that the instructor-flow and red-team tests share (tests/grading/graded_class.py).
 pytest_plugins = ["graded_class"]
@@ -30,26 +35,20 @@ def repo() -> Path:
     return REPO
 
 
+def make_release(out: Path) -> Path:
+    """Every assignment in ``solutions/`` released into ``out/release`` (tests/make_release.py)."""
+    assignments = sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [str(BIN / "python"), str(REPO / "tests" / "make_release.py"), str(REPO), str(out), *assignments],
+        cwd=REPO,
+        check=True,
+        env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"},  # nbgrader's gradebook shells out to alembic
+    )
+    return out / "release"
+
+
 @pytest.fixture(scope="session")
 def fresh_release(tmp_path_factory) -> Path:
-    """``nbgrader generate_assignment`` of every assignment in ``solutions/``, once per session, into a
-    temporary release folder (``<folder>/<assignment>/...``): ``exercises/`` is never touched."""
-    out = tmp_path_factory.mktemp("release")
-    assignments = sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())
-    for a in assignments:
-        subprocess.run(
-            [
-                str(BIN / "nbgrader"),
-                "generate_assignment",
-                a,
-                "--force",
-                f"--CourseDirectory.release_directory={out / 'release'}",
-                f"--CourseDirectory.db_url=sqlite:///{out / 'gradebook.db'}",
-                "--log-level=ERROR",
-            ],
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-            env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"},
-        )
-    return out / "release"
+    """Every assignment released once per session into a temporary folder (``<folder>/<assignment>/...``)."""
+    return make_release(tmp_path_factory.mktemp("release"))

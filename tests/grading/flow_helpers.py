@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 
 from adamlab.grading.confirm import samples
-from adamlab.grading.exercises import EXERCISES
+from adamlab.grading.exercises import EXERCISES, exercise, probe
 from conftest import REPO, source_notebook
 
 ALL_ASSIGNMENTS = [e.name for e in EXERCISES]
@@ -68,3 +68,16 @@ def submit(root: Path, student: str, text: str, assignment: str = ASSIGNMENT) ->
 def grades(root: Path, assignment: str = ASSIGNMENT) -> dict[str, float]:
     with open(root / "_grading" / "grades.csv") as f:
         return {row["student_id"]: float(row["score"]) for row in csv.DictReader(f) if row["assignment"] == assignment}
+
+
+def assert_loses_only_its_tests(sub, lost: set[str]) -> None:
+    """``sub`` lost points, on its target cells or else only on the tests of its own function (and ``also``)."""
+    assert lost, f"{sub.student} lost no points"
+    if sub.targets:
+        assert set(sub.targets) <= lost, f"{sub.student} kept points of {set(sub.targets) - lost}"
+    else:
+        tests = exercise(sub.assignment).tests
+        owners = {probe(tests[gid]).function for gid in lost}
+        assert sub.cell in owners and owners <= {sub.cell, *sub.also}, (
+            f"{sub.student} lost points on {owners}, not only {sub.cell}"
+        )

@@ -2,9 +2,12 @@
 that tests/conftest.py loads).
 
 The class: every exercise's solution and blank release; one wrong solution cell per exercise (the others are
-confirmed directly, without nbgrader, in test_instructor_flow.py); the sample assignment's wrong solutions and
+confirmed directly, without nbgrader, in test_wrong_cells.py); the sample assignment's wrong solutions and
 tampering attempts (submissions.py); and the red team (attacks.py), next to honest students. Around the one
-`make grade`, the fixture hashes everything grading must not change and lists the processes an attack left.
+`make grade`, the grading hashes everything grading must not change and lists the processes an attack left.
+
+The class takes minutes to grade, mostly waiting for kernels: it is graded in the background, in a process started
+as soon as the tests are collected, while the other tests run; the tests that read it are put last.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+import traceback
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,7 +30,7 @@ from submissions import TAMPERED, WRONG, make_cell_notebook, make_notebook, wron
 
 import adamlab
 from adamlab.grading.exercises import EXERCISES
-from conftest import source_notebook
+from conftest import make_release, source_notebook
 
 PACKAGE = Path(adamlab.__file__).resolve().parent
 SITE = Path(next(p for p in sys.path if p.endswith("site-packages")))
@@ -68,18 +73,65 @@ class GradedClass(NamedTuple):
     planted: list[Path]  # files an attack left outside the course
 
 
-@pytest.fixture(scope="session")
-def graded_class(tmp_path_factory, fresh_release) -> GradedClass:
-    """Graded once per test run: under pytest-xdist, the first worker to need it grades, the others wait for it
-    (a lock and a JSON file in the temporary folder all workers share)."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # this run's, never an earlier run's
-    done = shared / "graded_class.json"
+def _shared_folder(config) -> Path:
+    """This run's temporary folder that every pytest-xdist worker sees (never an earlier run's)."""
+    base = config._tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+_grader: subprocess.Popen | None = None  # the background grading this process started, if it did
+
+
+def _reads_the_class(item) -> bool:
+    return "graded_class" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Put the tests that read the graded class last (the order pytest-xdist hands out files in, with
+    ``--no-loadscope-reorder``)."""
+    items.sort(key=_reads_the_class)  # stable: the others keep their order
+
+
+def pytest_collection_finish(session):
+    """Start grading the class now (once per run, whichever worker comes first) if a selected test reads it, so
+    that it is graded while the other tests run."""
+    global _grader
+    if session.config.option.collectonly or not any(_reads_the_class(item) for item in session.items):
+        return
+    shared = _shared_folder(session.config)
     with FileLock(str(shared / "graded_class.lock")):
-        if not done.exists():
-            done.write_text(
-                json.dumps(grade_the_class(shared / "course" / "adamlab", fresh_release)._asdict(), default=str)
+        if (shared / "graded_class.started").exists():
+            return
+        (shared / "graded_class.started").touch()
+        tests = Path(__file__).resolve().parents[1]
+        path = os.pathsep.join(str(p) for p in (tests.parent / "tools", tests, tests / "grading"))  # as pytest's
+        with open(shared / "graded_class.log", "w") as log:
+            _grader = subprocess.Popen(
+                [sys.executable, __file__, str(shared)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONPATH": path},
             )
+
+
+def pytest_unconfigure(config):
+    """A worker that started the grading waits for it (another worker may still be waiting for the class)."""
+    if _grader is not None:
+        _grader.wait()
+
+
+@pytest.fixture(scope="session")
+def graded_class(request) -> GradedClass:
+    """The class graded in the background (see the module docstring): wait for it."""
+    shared = _shared_folder(request.config)
+    done, failed = shared / "graded_class.json", shared / "graded_class.failed"
+    deadline = time.monotonic() + 30 * 60
+    while not done.exists():
+        if failed.exists():
+            pytest.fail(f"grading the class failed:\n{failed.read_text()[-5000:]}", pytrace=False)
+        if time.monotonic() > deadline:
+            pytest.fail(f"the class was not graded in 30 minutes; log: {shared / 'graded_class.log'}", pytrace=False)
+        time.sleep(1)
     fields = json.loads(done.read_text())
     return GradedClass(**{**fields, "root": Path(fields["root"]), "planted": [Path(p) for p in fields["planted"]]})
 
@@ -100,7 +152,7 @@ def grade_the_class(root: Path, fresh_release: Path) -> GradedClass:
     outputs, submitted = str(root / "_grading"), root / "_grading" / "submitted"
     before = tree_digest(root, PACKAGE, SITE, skip=(outputs,)) | tree_digest(submitted)
     try:
-        output = make(root, "grade").stdout
+        output = make(root, "grade WORKERS=4").stdout  # four jails at a time: grading mostly waits for kernels
         after = tree_digest(root, PACKAGE, SITE, skip=(outputs,)) | tree_digest(submitted)
         ps = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
         survivors = [line for line in ps.splitlines() if MARKER in line and "ps -eo" not in line]
@@ -109,3 +161,21 @@ def grade_the_class(root: Path, fresh_release: Path) -> GradedClass:
     finally:
         remove_planted(PACKAGE, SITE)  # were the jail broken, never leave an attack in the shared venv
     return GradedClass(root, output, before, after, survivors, planted)
+
+
+def main(shared: Path) -> None:
+    """Grade the class into ``shared`` (the background process that :func:`pytest_collection_modifyitems`
+    starts): ``graded_class.json`` when done, ``graded_class.failed`` with the traceback if not."""
+    try:
+        release = make_release(shared / "class_release")
+        result = grade_the_class(shared / "course" / "adamlab", release)
+        partial = shared / "graded_class.json.partial"
+        partial.write_text(json.dumps(result._asdict(), default=str))
+        partial.rename(shared / "graded_class.json")
+    except BaseException:
+        (shared / "graded_class.failed").write_text(traceback.format_exc())
+        raise
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

@@ -16,16 +16,29 @@ pytestmark = pytest.mark.slow  # a gradebook: nbgrader shells out to alembic
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 
 
-@pytest.fixture
-def gradebook(tmp_path, monkeypatch):
-    """Two assignments (ex05_adam: 3 points in two cells, ex06_variants: 2 points); alice (both, one late),
-    bob (ex05 only), carol (nothing)."""
+@pytest.fixture(scope="module")
+def class_gradebook(tmp_path_factory):
+    """Two assignments (hw1: 3 points in two cells, hw2: 2 points); alice (both, one late),
+    bob (hw1 only), carol (nothing). Built once (a new gradebook costs an alembic run)."""
     from nbgrader.api import Gradebook
 
-    monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")  # nbgrader runs alembic
-    db = f"sqlite:///{tmp_path / 'gradebook.db'}"
-    with Gradebook(db) as gb:
-        for name, cells in [("ex05_adam", {"t1": 1.0, "t2": 2.0}), ("ex06_variants", {"t1": 2.0})]:
+    path = tmp_path_factory.mktemp("gradebook") / "gradebook.db"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")  # nbgrader runs alembic
+        _fill(Gradebook(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture
+def gradebook(class_gradebook, tmp_path):
+    """A copy of the class's gradebook, for one test: ``(db_url, folder)``."""
+    shutil.copy(class_gradebook, tmp_path / "gradebook.db")
+    return f"sqlite:///{tmp_path / 'gradebook.db'}", tmp_path
+
+
+def _fill(gradebook) -> None:
+    with gradebook as gb:
+        for name, cells in [("hw1", {"t1": 1.0, "t2": 2.0}), ("hw2", {"t1": 2.0})]:
             gb.add_assignment(name, duedate="2026-03-02 23:00:00 UTC")
             gb.add_notebook(name, name)
             for gid, points in cells.items():
@@ -35,17 +48,16 @@ def gradebook(tmp_path, monkeypatch):
         gb.add_student("bob")
         gb.add_student("carol", first_name="Carol", last_name="Cole")
         scores = {
-            ("alice", "ex05_adam"): {"t1": 1.0, "t2": 2.0},
-            ("alice", "ex06_variants"): {"t1": 2.0},
-            ("bob", "ex05_adam"): {"t1": 1.0, "t2": 0.0},
+            ("alice", "hw1"): {"t1": 1.0, "t2": 2.0},
+            ("alice", "hw2"): {"t1": 2.0},
+            ("bob", "hw1"): {"t1": 1.0, "t2": 0.0},
         }
         for (student, assignment), cells in scores.items():
             gb.add_submission(assignment, student, timestamp="2026-03-02 22:00:00 UTC")
             for gid, score in cells.items():
                 gb.find_grade(gid, assignment, assignment, student).auto_score = score
-        gb.find_submission_notebook("ex06_variants", "ex06_variants", "alice").late_submission_penalty = 0.5
+        gb.find_submission_notebook("hw2", "hw2", "alice").late_submission_penalty = 0.5
         gb.db.commit()
-    yield db, tmp_path
 
 
 def read(path):
@@ -58,13 +70,13 @@ def test_canvas_columns_without_a_roster(gradebook):
 
     db, tmp = gradebook
     with Gradebook(db) as gb:
-        path = export_canvas(gb, tmp / "canvas.csv", roster="", assignment_ids={"ex05_adam": 4242})
+        path = export_canvas(gb, tmp / "canvas.csv", roster="", assignment_ids={"hw1": 4242})
     rows = read(path)
-    assert rows[0] == IDENTITY + ["ex05_adam (4242)", "ex06_variants"]  # no id: a new Canvas assignment
+    assert rows[0] == IDENTITY + ["hw1 (4242)", "hw2"]  # no id: a new Canvas assignment
     assert rows[1] == ["Points Possible", "", "", "", "", "3", "2"]
     assert rows[2:] == [
         ["Archer, Alice", "1001", "", "alice", "", "3", "1.5"],  # 2 minus the late penalty
-        ["bob", "", "", "bob", "", "1", "0"],  # no ex06 submission: 0, as nbgrader's CSV
+        ["bob", "", "", "bob", "", "1", "0"],  # no hw2 submission: 0, as nbgrader's CSV
         ["Cole, Carol", "", "", "carol", "", "0", "0"],
     ]
 
@@ -76,16 +88,16 @@ def test_canvas_roster_gives_ids_sections_and_missing_students(gradebook):
     db, tmp = gradebook
     roster = tmp / "roster.csv"
     roster.write_text(
-        "Student,ID,SIS User ID,SIS Login ID,Section,ex05_adam (777),Quiz 1 (778),Current Score\n"
+        "Student,ID,SIS User ID,SIS Login ID,Section,hw1 (777),Quiz 1 (778),Current Score\n"
         "    Points Possible,,,,,3,10,(read only)\n"
         '"Archer, Alice",1001,S-1,alice,Section A,,9,90\n'
         '"Bauer, Bob",1002,S-2,bob,Section B,,7,70\n'
         '"Dunn, Dan",1004,S-4,dan,Section A,,,\n'
     )
     with Gradebook(db) as gb:
-        export_canvas(gb, tmp / "canvas.csv", roster=str(roster), missing_score="", assignment=["ex05_adam"])
+        export_canvas(gb, tmp / "canvas.csv", roster=str(roster), missing_score="", assignment=["hw1"])
     rows = read(tmp / "canvas.csv")
-    assert rows[0] == IDENTITY + ["ex05_adam (777)"]
+    assert rows[0] == IDENTITY + ["hw1 (777)"]
     assert rows[2:] == [
         ["Archer, Alice", "1001", "S-1", "alice", "Section A", "3"],
         ["Bauer, Bob", "1002", "S-2", "bob", "Section B", "1"],
@@ -99,12 +111,12 @@ def test_canvas_reads_the_course_configuration(gradebook):
 
     db, tmp = gradebook
     (tmp / "nbgrader_config.py").write_text(
-        "c = get_config()\nc.CanvasExportPlugin.assignment_ids = {'ex05_adam': 9}\n"
+        "c = get_config()\nc.CanvasExportPlugin.assignment_ids = {'hw1': 9}\n"
         "c.CanvasExportPlugin.match_column = 'SIS User ID'\n"
     )
     with Gradebook(db) as gb:
         rows = read(export_canvas(gb, tmp / "canvas.csv", root=tmp, points_possible=False))
-    assert rows[0][5:] == ["ex05_adam (9)", "ex06_variants"]
+    assert rows[0][5:] == ["hw1 (9)", "hw2"]
     assert rows[1] == ["Archer, Alice", "1001", "alice", "", "", "3", "1.5"]
 
 
@@ -127,6 +139,6 @@ def test_nbgrader_export_cli_uses_the_plugin(gradebook):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     rows = read(tmp / "canvas.csv")
-    assert rows[0] == IDENTITY + ["ex05_adam", "ex06_variants"]
+    assert rows[0] == IDENTITY + ["hw1", "hw2"]
     assert [r[0] for r in rows[1:]] == ["Archer, Alice", "bob", "Cole, Carol"]
     assert issubclass(CanvasExportPlugin, __import__("nbgrader.plugins").plugins.ExportPlugin)
