@@ -30,7 +30,7 @@ from submissions import TAMPERED, WRONG, make_cell_notebook, make_notebook, wron
 
 import adamlab
 from adamlab.grading.exercises import EXERCISES
-from conftest import make_release, source_notebook
+from conftest import release_once, shared_folder, source_notebook
 
 PACKAGE = Path(adamlab.__file__).resolve().parent
 SITE = Path(next(p for p in sys.path if p.endswith("site-packages")))
@@ -74,9 +74,7 @@ class GradedClass(NamedTuple):
 
 
 def _shared_folder(config) -> Path:
-    """This run's temporary folder that every pytest-xdist worker sees (never an earlier run's)."""
-    base = config._tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return shared_folder(config._tmp_path_factory)
 
 
 _grader: subprocess.Popen | None = None  # the background grading this process started, if it did
@@ -167,7 +165,7 @@ def main(shared: Path) -> None:
     """Grade the class into ``shared`` (the background process that :func:`pytest_collection_modifyitems`
     starts): ``graded_class.json`` when done, ``graded_class.failed`` with the traceback if not."""
     try:
-        release = make_release(shared / "class_release")
+        release = release_once(shared)
         result = grade_the_class(shared / "course" / "adamlab", release)
         partial = shared / "graded_class.json.partial"
         partial.write_text(json.dumps(result._asdict(), default=str))
