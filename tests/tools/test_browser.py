@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -68,11 +69,18 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         return None
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return  # the browser closed a page (each has its own context) before a file was sent: not an error
+        super().handle_error(request, client_address)
+
+
 @pytest.fixture(scope="module")
 def site():
     if not (HTML / "index.html").exists():
         pytest.fail(f"no built book at {HTML}: run `make book` (make test does), or set ADAMLAB_HTML_DIR")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(HTML)))
+    server = _QuietServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(HTML)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"

@@ -206,8 +206,11 @@ def test_moving_the_sliders_changes_the_drawing_and_matches_python(page):
     s = assert_matches_python(page, snap)
     assert abs(s.lr - lr_star) <= 0.005 + 1e-12 and abs(s.momentum - beta_star) <= 0.005 + 1e-12
     checked.append(s)
-    box = page.locator("#adamlab-explorer canvas.ax-phase").bounding_box()
-    snap = move(page, snap, lambda: page.mouse.click(box["x"] + 0.2 * box["width"], box["y"] + 0.3 * box["height"]))
+    # A click at a place of the plane: Playwright scrolls the canvas into view and waits until it stops moving (a
+    # click at coordinates taken earlier missed it when the page's layout moved in between, under load).
+    phase = page.locator("#adamlab-explorer canvas.ax-phase")
+    size = phase.bounding_box()
+    snap = move(page, snap, lambda: phase.click(position={"x": 0.2 * size["width"], "y": 0.3 * size["height"]}))
     s = assert_matches_python(page, snap)
     assert 0.3 < s.lr < 1.2 and 0.5 < s.momentum < 0.9, s  # the click's place in the (alpha, beta) plane
     checked.append(s)
