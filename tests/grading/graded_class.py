@@ -101,8 +101,7 @@ def pytest_collection_finish(session):
         if (shared / "graded_class.started").exists():
             return
         (shared / "graded_class.started").touch()
-        tests = Path(__file__).resolve().parents[1]
-        path = os.pathsep.join(str(p) for p in (tests.parent / "tools", tests, tests / "grading"))  # as pytest's
+        path = os.pathsep.join(str(p) for p in session.config.getini("pythonpath"))  # its helpers, as pytest finds them
         with open(shared / "graded_class.log", "w") as log:
             _grader = subprocess.Popen(
                 [sys.executable, __file__, str(shared)],
@@ -162,7 +161,7 @@ def grade_the_class(root: Path, fresh_release: Path) -> GradedClass:
 
 
 def main(shared: Path) -> None:
-    """Grade the class into ``shared`` (the background process that :func:`pytest_collection_modifyitems`
+    """Grade the class into ``shared`` (the background process that :func:`pytest_collection_finish`
     starts): ``graded_class.json`` when done, ``graded_class.failed`` with the traceback if not."""
     try:
         release = release_once(shared)

@@ -560,6 +560,7 @@ def grade(
                     f"[{k}/{len(jobs)}, {_clock(elapsed)} elapsed, about {_clock(left)} left] "
                     f"{report.student} {report.assignment}: {report.confirmed_score:g}/{report.max_score:g}{flag}"
                 )
+            graded_at = time.perf_counter()  # the rate counts the grading phase (autograde + confirm), not feedback
             if feedback:
                 for job, outcome, why in supervisor.run(feedback_jobs(root, trusted, todo, workers)):
                     if outcome is None or not outcome["success"]:
@@ -567,7 +568,6 @@ def grade(
                         echo(f"feedback for {job['assignment']} ({who}) failed: {why or outcome['error']}")
         finally:
             supervisor.close()
-        graded_at = time.perf_counter()
     csv_path = export_grades(root, trusted)
     changed = trusted.changed()
     elapsed = graded_at - start
