@@ -1,10 +1,11 @@
 """The graded class shared by the instructor-flow and red-team tests: one `make grade` for both (a pytest plugin
 that tests/conftest.py loads).
 
-The class: every exercise's solution and blank release; one wrong solution cell per exercise (the others are
-confirmed directly, without nbgrader, in test_wrong_cells.py); the sample assignment's wrong solutions and
-tampering attempts (submissions.py); and the red team (attacks.py), next to honest students. Around the one
-`make grade`, the grading hashes everything grading must not change and lists the processes an attack left.
+The class: every exercise's solution and blank release; one wrong solution cell per exercise and two of the
+sample assignment's wrong solutions (the others are confirmed directly, without nbgrader, in test_wrong_cells.py);
+the sample assignment's tampering attempts (submissions.py); and the red team (attacks.py), next to honest
+students. Around the one `make grade`, the grading hashes everything grading must not change and lists the
+processes an attack left.
 
 The class takes minutes to grade, mostly waiting for kernels: it is graded in the background, in a process started
 as soon as the tests are collected, while the other tests run; the tests that read it are put last.
@@ -47,6 +48,9 @@ def one_per_assignment(cells):
 
 
 GRADED_WRONG_CELLS = one_per_assignment(wrong_cells())
+# Of the sample assignment's wrong solutions, one that loses most points and one that loses one (a different path
+# through the report and the feedback); the others are confirmed directly, like the other wrong cells.
+GRADED_WRONG = [sub for sub in WRONG if sub.student in ("no_bias_correction", "modifies_inputs")]
 
 
 def tree_digest(*folders: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
@@ -137,7 +141,7 @@ def grade_the_class(root: Path, fresh_release: Path) -> GradedClass:
     """Submit the whole class to a copy of the course at ``root``, run `make grade`, and record what changed."""
     root = copy_course(root, fresh_release)
     release = root / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    for sub in WRONG + TAMPERED:
+    for sub in GRADED_WRONG + TAMPERED:
         submit(root, sub.student, make_notebook(str(release), sub))
     for sub in GRADED_WRONG_CELLS:
         submit(root, sub.student, make_cell_notebook(sub), sub.assignment)

@@ -1,12 +1,12 @@
 """The instructor's flow, end to end, on a temporary copy of the course.
 
 The release (generated once per test session) → a class of submissions (for every exercise of the
-registry: its solution, its blank release and one wrong solution cell; for the sample assignment, its
-wrong solutions and tampering attempts; the red team of test_redteam.py too: the graded class of
-conftest.py) → `make grade` → the confirmed scores, the feedback, the report; then an interrupted
+registry: its solution, its blank release and one wrong solution cell; for the sample assignment, two
+wrong solutions and every tampering attempt; the red team of test_redteam.py too: the graded class of
+graded_class.py) → `make grade` → the confirmed scores, the feedback, the report; then an interrupted
 regrade, and `S=` regrades that give the same grades. Every other wrong cell an exercise's test module
-lists is confirmed directly in test_wrong_cells.py. A new exercise is graded here without any change to
-this file.
+lists, and the sample assignment's other wrong solutions, are confirmed directly in test_wrong_cells.py.
+A new exercise is graded here without any change to this file.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import time
 import pytest
 from attacks import ATTACKS
 from flow_helpers import ALL_ASSIGNMENTS, ASSIGNMENT, assert_loses_only_its_tests, autograded_points, grades, make
-from graded_class import GRADED_WRONG_CELLS
-from submissions import TAMPERED, WRONG, mistake_title
+from graded_class import GRADED_WRONG, GRADED_WRONG_CELLS
+from submissions import TAMPERED, mistake_title
 
 from adamlab.grading.confirm import jail
 
@@ -49,7 +49,7 @@ def test_every_assignment_grades_its_solution_full_and_its_release_zero(graded_c
     assert scores["blank"] == 0.0, f"{assignment}: the blank release earned points"
 
 
-@pytest.mark.parametrize("sub", WRONG, ids=lambda s: s.student)
+@pytest.mark.parametrize("sub", GRADED_WRONG, ids=lambda s: s.student)
 def test_wrong_solution_loses_the_points_of_its_tests_and_feedback_names_the_mistake(graded_class, sub):
     root = graded_class.root
     assert grades(root)[sub.student] == sub.expected
@@ -87,7 +87,7 @@ def test_tampering_gains_nothing_and_is_reported(graded_class, sub):
 
 def test_every_submission_is_graded_and_has_feedback(graded_class):
     root, output = graded_class.root, graded_class.output
-    students = {"correct", "blank", *(s.student for s in WRONG + TAMPERED + ATTACKS)}
+    students = {"correct", "blank", *(s.student for s in GRADED_WRONG + TAMPERED + ATTACKS)}
     # nbgrader's export lists every student for every assignment, a missing submission as 0.
     assert students <= set(grades(root))
     assert all(score == 0 for student, score in grades(root).items() if student not in students)
@@ -141,7 +141,7 @@ def test_an_interrupted_regrade_loses_nothing_and_regrading_students_is_idempote
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert (root / "_grading" / "grades.csv").read_bytes() == csv_before, "an interrupted run rewrote grades.csv"
-    students = ["lr_twice", "tamper_patch_check"]  # sample-assignment submissions only: a quick regrade
+    students = ["no_bias_correction", "tamper_patch_check"]  # sample-assignment submissions only: a quick regrade
     output = make(root, f"grade S={','.join(students)}").stdout  # regrades two students
     submitted = [p for s in students for p in (root / "_grading" / "submitted" / s).iterdir() if p.is_dir()]
     assert f"Graded {len(submitted)} submissions" in output

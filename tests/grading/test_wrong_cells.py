@@ -1,18 +1,21 @@
-"""Every wrong solution cell an exercise's test module lists, but the one per exercise in the graded class
-(test_instructor_flow.py): confirmed directly, by the jailed confirmation run that decides the score, without
-nbgrader. Each loses only the points of its own tests, and the grader names its mistake."""
+"""The wrong solutions the graded class (test_instructor_flow.py) leaves out, confirmed directly by the jailed
+confirmation run that decides the score, without nbgrader: every wrong solution cell an exercise's test module
+lists but the one per exercise in the class (each loses only the points of its own tests, and the grader names
+its mistake), and the sample assignment's wrong solutions but the two in the class (each gets the score the
+class would give it, and the grader's messages say what its feedback would)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from flow_helpers import assert_loses_only_its_tests
-from graded_class import GRADED_WRONG_CELLS
-from submissions import make_cell_notebook, mistake_title, wrong_cells
+from graded_class import GRADED_WRONG, GRADED_WRONG_CELLS
+from submissions import WRONG, make_cell_notebook, make_notebook, mistake_title, wrong_cells
 
 from adamlab.grading.confirm import jail
+from adamlab.grading.confirm.samples import ASSIGNMENT
 from adamlab.grading.confirm.verify import verify
-from conftest import source_notebook
+from conftest import release_notebook, source_notebook
 
 pytestmark = [
     pytest.mark.slow,
@@ -32,3 +35,14 @@ def test_every_other_wrong_cell_loses_only_its_tests_when_confirmed(sub, tmp_pat
     assert_loses_only_its_tests(sub, {c.grade_id for c in result.cells if not c.passed})
     explained = " ".join(c.message for c in result.cells) + " ".join(result.problems)
     assert mistake_title(sub) in explained, explained[:500]
+
+
+@pytest.mark.parametrize("sub", [s for s in WRONG if s not in GRADED_WRONG], ids=lambda s: s.student)
+def test_every_other_wrong_solution_gets_its_score_and_is_named_when_confirmed(sub, tmp_path):
+    path = tmp_path / f"{ASSIGNMENT}.ipynb"
+    path.write_text(make_notebook(str(release_notebook(ASSIGNMENT)), sub))
+    result = verify(ASSIGNMENT, sub.student, str(source_notebook(ASSIGNMENT)), str(path), np.random.default_rng(7))
+    assert sum(c.score for c in result.cells) == sub.expected
+    explained = " ".join(c.message for c in result.cells) + " ".join(result.problems)
+    for words in sub.feedback_words:
+        assert words in explained, f"{sub.student}: {words!r} not in {explained[:500]}"
