@@ -3,9 +3,10 @@
 Every HTML page of the build is opened from a local ``http.server`` with every other host blocked, so a page
 that needs the network (a CDN script, a web font) fails here as it would for an offline reader. On each page:
 no console error or uncaught exception, no request leaves the machine, every formula is typeset by MathJax,
-every image has loaded, and every link into the site (with its ``#anchor``) resolves. Then: the search page
-finds "bias correction", each exercise page's {download} link delivers the release notebook, and screenshots
-of the landing page, the Adam chapter and an exercise page go to ``test-artifacts/``.
+every image has loaded, and every link into the site (with its ``#anchor``) resolves; on each exercise page, a
+click on its {download} link saves the release notebook; screenshots of the landing page, the Adam chapter and
+an exercise page go to ``test-artifacts/``. Each page is loaded once for all of these. Then the search page
+finds "bias correction".
 
 ``make test`` installs Chromium first (``tests/install_browser.sh``). Point the test at another build with
 ``ADAMLAB_HTML_DIR=/path/to/_build/html``.
@@ -99,6 +100,18 @@ class Visit:
     page_errors: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # local requests that failed or answered >= 400
     facts: dict = field(default_factory=dict)  # measured in the page by PAGE_FACTS
+    downloads: list[Download] = field(default_factory=list)  # the page's {download} links to notebooks, clicked
+    screenshot: Path | None = None  # taken on the pages of SCREENSHOTS
+
+
+@dataclass
+class Download:
+    """One {download} link to a notebook, clicked as a reader would."""
+
+    href: str
+    status: int  # of the same URL fetched directly
+    served: bytes  # what the server sends for it
+    saved: bytes  # what the reader's click saved
 
 
 class OfflineBrowser:
@@ -206,20 +219,66 @@ PAGE_FACTS = """async () => {
 }"""
 
 
+def exercise_pages() -> list[str]:
+    return [p for p in built_pages() if p.startswith("book/exercises/")]
+
+
+# Screenshots taken during the crawl, into test-artifacts/: the landing page, the Adam chapter, an exercise page.
+SCREENSHOTS = {"index.html": "landing.png", "book/adam.html": "adam.png"}
+
+
+def screenshots() -> dict[str, str]:
+    """``{page: file name}`` of the screenshots (the exercise page: the first in the build)."""
+    first_exercise = next(iter(exercise_pages()), None)
+    return SCREENSHOTS | ({first_exercise: "exercise.png"} if first_exercise else {})
+
+
 @pytest.fixture(scope="module")
-def crawl(browser) -> dict[str, Visit]:
-    """Visit every page of the build once; later tests assert on what each visit recorded."""
+def crawl(browser, tmp_path_factory) -> dict[str, Visit]:
+    """Visit every page of the build once; later tests assert on what each visit recorded. Each page is loaded
+    once (the longest part of these tests): the exercise pages' downloads are clicked and the screenshots taken
+    during the same visit."""
     pages = built_pages()
     assert "book/intro.html" in pages or "index.html" in pages, f"no landing page among {pages}"
+    downloads, shots = tmp_path_factory.mktemp("downloads"), screenshots()
     visits = {}
     for rel in pages:
         page, visit = browser.open(rel)
         try:
-            visit.facts = page.evaluate(PAGE_FACTS)
+            visit.facts = page.evaluate(PAGE_FACTS)  # MathJax done, images loaded
+            if rel.startswith("book/exercises/"):
+                visit.downloads = _click_downloads(page, downloads)
+            if rel in shots:
+                visit.screenshot = _screenshot(page, shots[rel])
         finally:
             close(page)
         visits[rel] = visit
     return visits
+
+
+def _click_downloads(page, folder: Path) -> list[Download]:
+    """Click each {download} link to a notebook on ``page``; what the server sends and what the click saved."""
+    links = page.locator("a.download[href$='.ipynb']")
+    out = []
+    for i in range(links.count()):
+        href = links.nth(i).get_attribute("href")
+        status, served = _fetch(urldefrag(links.nth(i).evaluate("a => a.href"))[0])
+        with page.expect_download() as download:  # the reader's click saves the file
+            links.nth(i).click()
+        saved = folder / f"{len(list(folder.iterdir()))}-{Path(unquote(href)).name}"
+        download.value.save_as(saved)
+        out.append(Download(href, status, served, saved.read_bytes()))
+    return out
+
+
+def _screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if name == "adam.png":  # show typeset display maths, not only the title
+        first = page.locator("div.math mjx-container").first
+        if first.count():
+            first.scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / name)
+    return ARTIFACTS / name
 
 
 def _problems(visits: dict[str, Visit], get) -> dict[str, list]:
@@ -328,47 +387,26 @@ def test_search_finds_bias_correction(browser):
     _check("errors on the search page", visit.console_errors + visit.page_errors)
 
 
-def test_exercise_notebooks_download_from_their_pages(browser, tmp_path):
-    pages = [p for p in built_pages() if p.startswith("book/exercises/")]
+def test_exercise_notebooks_download_from_their_pages(crawl):
+    pages = exercise_pages()
     assert pages, "no exercise page in the build"
     for rel in pages:
-        page, _ = browser.open(rel)
-        try:
-            links = page.locator("a.download[href$='.ipynb']")
-            assert links.count() >= 1, f"{rel} has no {{download}} link to a notebook"
-            for i in range(links.count()):
-                href = links.nth(i).get_attribute("href")
-                name = Path(unquote(href)).name
-                status, body = _fetch(urldefrag(links.nth(i).evaluate("a => a.href"))[0])
-                assert status == 200, f"{rel}: {href} answered HTTP {status}"
-                with page.expect_download() as download:  # the reader's click saves the file
-                    links.nth(i).click()
-                saved = tmp_path / name
-                download.value.save_as(saved)
-                assert saved.read_bytes() == body
-                notebook = json.loads(body)
-                assert notebook.get("nbformat") == 4 and notebook.get("cells"), f"{rel}: {name} is no notebook"
-                release = REPO / "exercises" / Path(name).stem / name
-                if release.exists():
-                    assert body == release.read_bytes(), f"{rel}: {name} differs from the release {release}"
-        finally:
-            close(page)
+        assert crawl[rel].downloads, f"{rel} has no {{download}} link to a notebook"
+        for d in crawl[rel].downloads:
+            assert d.status == 200, f"{rel}: {d.href} answered HTTP {d.status}"
+            assert d.saved == d.served, f"{rel}: the click on {d.href} saved something else than the server sends"
+            notebook = json.loads(d.served)
+            name = Path(unquote(d.href)).name
+            assert notebook.get("nbformat") == 4 and notebook.get("cells"), f"{rel}: {name} is no notebook"
+            release = REPO / "exercises" / Path(name).stem / name
+            if release.exists():
+                assert d.served == release.read_bytes(), f"{rel}: {name} differs from the release {release}"
 
 
-def test_screenshots_of_landing_page_adam_chapter_and_an_exercise(browser):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    exercise = next((p for p in built_pages() if p.startswith("book/exercises/")), None)
-    shots = {"landing.png": "index.html", "adam.png": "book/adam.html", "exercise.png": exercise}
-    for name, rel in shots.items():
-        assert rel and (HTML / rel).exists(), f"{name}: page {rel} is not in the build"
-        page, _ = browser.open(rel)
-        try:
-            page.evaluate(PAGE_FACTS)  # MathJax done, images loaded
-            if name == "adam.png":  # show typeset display maths, not only the title
-                first = page.locator("div.math mjx-container").first
-                if first.count():
-                    first.scroll_into_view_if_needed()
-            page.screenshot(path=ARTIFACTS / name)
-        finally:
-            close(page)
+def test_screenshots_of_landing_page_adam_chapter_and_an_exercise(crawl):
+    shots = screenshots()
+    assert sorted(shots.values()) == ["adam.png", "exercise.png", "landing.png"], shots
+    for rel, name in shots.items():
+        assert rel in crawl, f"{name}: page {rel} is not in the build"
+        assert crawl[rel].screenshot == ARTIFACTS / name
         assert (ARTIFACTS / name).stat().st_size > 10_000, f"{name} looks empty"
