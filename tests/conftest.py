@@ -66,6 +66,21 @@ def release_once(shared: Path) -> Path:
     return out / "release"
 
 
+def clean_venv(folder: Path) -> Path:
+    """A fresh venv at ``folder``, its Python returned. It has no pip of its own (``ensurepip`` takes seconds):
+    :func:`pip_into` installs into it with this interpreter's pip."""
+    import venv
+
+    venv.create(folder, with_pip=False)
+    return folder / "bin" / "python"
+
+
+def pip_into(python: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    """``pip <args>`` acting on the environment of ``python`` (``pip --python``)."""
+    command = [str(BIN / "python"), "-m", "pip", "--python", str(python), "--disable-pip-version-check", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+
+
 @pytest.fixture(scope="session")
 def fresh_release(tmp_path_factory) -> Path:
     """Every assignment released once per test run into a temporary folder (``<folder>/<assignment>/...``)."""

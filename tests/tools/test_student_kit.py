@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import venv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 import kit
-from conftest import REPO, release_notebook, source_notebook
+from conftest import REPO, clean_venv, pip_into, release_notebook, source_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -41,18 +40,14 @@ class StudentEnv:
     added_by_kit: set[str] = field(default_factory=set)  # distributions the kit's install added
 
 
-def _pip(python: Path, *args: str, timeout: int = 600) -> None:
-    run = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def _pip(python: Path, *args: str) -> None:
+    run = pip_into(python, "install", "--quiet", "--no-compile", *args)
     assert run.returncode == 0, f"pip install {' '.join(args)} failed:\n{run.stderr[-3000:]}"
 
 
 def _installed(python: Path) -> set[str]:
-    listed = subprocess.run([str(python), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True)
+    listed = pip_into(python, "list", "--format=freeze")
+    assert listed.returncode == 0, listed.stderr[-2000:]
     return {line.split("==")[0].lower() for line in listed.stdout.split()}
 
 
@@ -73,8 +68,7 @@ def _execute(env: StudentEnv, cells: list[str] | list, cwd: Path) -> nbformat.No
 def student_env(tmp_path_factory) -> StudentEnv:
     root = tmp_path_factory.mktemp("student")
     wheel = kit.build_wheel(root / "dist")
-    venv.create(root / "venv", with_pip=True)
-    python = root / "venv" / "bin" / "python"
+    python = clean_venv(root / "venv")
     _pip(python, "numpy", "ipykernel")
     kernels = root / "kernels"
     (kernels / "kit").mkdir(parents=True)
