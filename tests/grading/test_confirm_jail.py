@@ -6,6 +6,7 @@ they are skipped (and `make grade` refuses, which is tested here too).
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import tempfile
@@ -19,7 +20,9 @@ from adamlab.grading.confirm import jail, sandbox
 from adamlab.grading.confirm.jail_server import MAX_FRAME, WireError, decode, encode
 from adamlab.grading.confirm.session import JailDied, Session
 from adamlab.grading.confirm.verify import _dynamic_code, _imports
-from adamlab.grading.exercises import probe
+from adamlab.grading.engine import steps
+from adamlab.grading.engine.steps import cases, diagnostic_cases
+from adamlab.grading.exercises import exercise, probe
 from conftest import REPO
 
 needs_jail = pytest.mark.skipif(jail.unavailable() is not None, reason=f"no jail here: {jail.unavailable()}")
@@ -198,6 +201,70 @@ def test_the_student_sees_their_own_line_when_their_code_raises():
     assert result.problem is None
     message = probe("adam_step:first_step").grader_judge(inputs, result.items[0]["outputs"])
     assert "my own bug" in message and "raise ValueError('my own bug')" in message
+
+
+# --- a rollout in one request answers exactly as one call per step ---------------------------------------------
+ROLLOUT_STUDENTS = {
+    "correct": "",
+    "raises at step 3": "    if t == 3:\n        raise ValueError('my bug at 3')\n",
+    "changes m in place at step 2": "    if t == 2:\n        m *= 2\n",
+    "a list at step 2": "    if t == 2:\n        return [theta, m, v]\n",
+    "float32 at step 4": "    if t == 4:\n        return theta.astype(np.float32), m, v\n",
+    "shape changed in place": "    if t == 2:\n        grad.shape = (1, -1)\n",
+    "counts its calls": "    global CALLS\n    CALLS += 1\n    theta = theta + 1e-3 * CALLS\n",
+    "changes what it returned before": (
+        "    global KEPT\n    if KEPT is not None:\n        KEPT[...] = 7.0\n"
+        "    KEPT = m = beta1 * m + (1 - beta1) * grad\n    return theta - lr * m, m, v\n"
+    ),
+}
+
+
+def _rollout_student(body: str) -> str:
+    return (
+        "import numpy as np\nCALLS, KEPT = 0, None\n"
+        + SIGNATURE
+        + body
+        + "    m = beta1 * m + (1 - beta1) * grad\n    v = beta2 * v + (1 - beta2) * grad**2\n"
+        + "    return theta - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps), m, v\n"
+    )
+
+
+def _rollouts(code: str, batched: bool) -> tuple[list, int]:
+    """Each case of the diagnosis and the hidden default suite, rolled out on the jailed ``code``: the outputs or
+    the error of each, and the number of requests it took."""
+    spec = next(s for s in exercise("ex05_adam").step_specs if s.name == "adam_step")
+    all_cases = [*diagnostic_cases(spec).values(), *cases(spec, "default", np.random.default_rng(5))]
+    with Session([code]) as session:
+        fn, requests, send = session.proxy("adam_step"), [], session.request
+        session.request = lambda message: requests.append(message["op"]) or send(message)
+        if not batched:
+            fn = functools.partial(fn)  # a plain callable: one call request per step
+        results = []
+        for case in all_cases:
+            try:
+                results.append(steps.rollout(spec, fn, case))
+            except steps.StudentError as exc:
+                results.append((exc.step, exc.key, exc.message))
+            except Exception as exc:
+                results.append((type(exc).__name__, str(exc), steps.student_lines(exc)))
+    return results, len(requests)
+
+
+@needs_jail
+@pytest.mark.parametrize("student", ROLLOUT_STUDENTS)
+def test_a_rollout_in_one_request_answers_as_one_call_per_step(student):
+    code = _rollout_student(ROLLOUT_STUDENTS[student])
+    (one_request, n_batched), (per_call, n_calls) = _rollouts(code, True), _rollouts(code, False)
+    assert len(one_request) == len(per_call) == 9
+    for a, b in zip(one_request, per_call, strict=True):
+        if isinstance(a, dict):
+            assert isinstance(b, dict) and a.keys() == b.keys()
+            assert all(np.array_equal(a[k], b[k], equal_nan=True) for k in a), student
+        else:
+            assert a == b, student
+    assert n_batched < n_calls
+    if student in ("correct", "counts its calls", "changes what it returned before"):
+        assert n_batched == 9  # one request per rollout
 
 
 # --- the second layer: code that builds code --------------------------------------------------------------

@@ -8,6 +8,9 @@ its own process outside the jail, sends requests over one pipe and reads answers
 ``describe``  what the student's object of that name is, with its signature;
 ``call``      call it with plain values; the answer is its result, the arguments as the call left
               them (so that in-place changes show), or the exception it raised with the student's lines;
+``rollout``   call a step function for a whole rollout in one request (:func:`_rollout`): the calls the
+              grader's rollout makes one at a time, each answered as ``call`` would, up to the first
+              step at which the grader stops;
 ``drive``     run a function of a *driver* (a standalone module shipped beside this one, for
               exercises whose objects cannot cross: a ``torch.optim.Optimizer`` subclass).
 
@@ -202,6 +205,66 @@ def _call(fn, args: list, kwargs: dict) -> dict:
     return answer
 
 
+def _rollout(fn, request: dict) -> dict:
+    """The calls of one rollout of a step function, ``fn(theta, grad, *state[, t], **kwargs)`` for each row of
+    ``grads``, the outputs fed back as the next inputs: what the grader's rollout
+    (:func:`adamlab.grading.engine.steps.rollout`) does over ``call`` requests, in one request.
+
+    Every call gets fresh copies of its arrays, as a ``call`` that crossed the wire would. It stops after the
+    first call at which the grader's rollout stops (an exception, outputs that are not ``outputs`` float64
+    arrays of theta's shape, an input changed in place): that step's answer carries everything a ``call``
+    answer does; the others carry the result alone (their arguments came back unchanged). The grader answers
+    its own rollout's calls from these, in order, and calls live beyond them.
+    """
+    theta, grads, state = request["theta0"], request["grads"], list(request["state0"])
+    n, uses_t, kwargs = int(request["outputs"]), bool(request["uses_t"]), dict(request["kwargs"])
+    steps: list[dict] = []
+    for k in range(1, len(grads) + 1):
+        args = [_fresh(theta), _fresh(grads[k - 1]), *(_fresh(x) for x in state), *([k] if uses_t else [])]
+        before = [_fresh(a) for a in args]
+        answer = _call(fn, args, dict(kwargs))
+        outputs = _step_outputs(answer, n, before[0])
+        if outputs is None or not all(_unchanged(a, b) for a, b in zip(args, before, strict=True)):
+            try:
+                encode(answer)
+            except Exception as exc:  # what serve() would have answered to this call
+                answer = {"raised": type(exc).__name__, "builtin": True, "message": str(exc)[:500], "trace": ""}
+            steps.append(answer)
+            break
+        # a copy, as a call's answer is sent at once: the student's code may change what it returned later on
+        outputs = tuple(_fresh(v) for v in outputs)
+        steps.append({"ok": outputs[0] if n == 1 else outputs if isinstance(answer["ok"], tuple) else list(outputs)})
+        theta, state = outputs[0], outputs[1:]
+    return {"steps": steps}
+
+
+def _fresh(x):
+    """What an argument is after crossing the wire: an array becomes a plain C-ordered copy."""
+    return np.array(x, order="C") if isinstance(x, np.ndarray) else x
+
+
+def _step_outputs(answer: dict, n: int, theta: np.ndarray) -> tuple | None:
+    """The outputs of a step, or ``None`` where the grader's rollout stops (the checks of its ``_as_outputs``)."""
+    if "raised" in answer:
+        return None
+    out = answer["ok"]
+    if n == 1:
+        out = (out,)
+    elif not isinstance(out, (tuple, list)) or len(out) != n:
+        return None
+    if not all(isinstance(v, np.ndarray) and v.shape == theta.shape and v.dtype == np.float64 for v in out):
+        return None
+    return tuple(out)
+
+
+def _unchanged(after, before) -> bool:
+    if not isinstance(before, np.ndarray):
+        return True
+    if not isinstance(after, np.ndarray) or after.shape != before.shape or after.dtype != before.dtype:
+        return False
+    return bool(np.all((after == before) | (np.isnan(after) & np.isnan(before))))
+
+
 def serve(namespace: dict, requests: int, answers: int) -> None:
     drivers: dict = {}
     while True:
@@ -214,6 +277,8 @@ def serve(namespace: dict, requests: int, answers: int) -> None:
             answer = _describe(namespace.get(request["name"]))
         elif op == "call":
             answer = _call(namespace.get(request["name"]), list(request["args"]), dict(request["kwargs"]))
+        elif op == "rollout":
+            answer = _rollout(namespace.get(request["name"]), request)
         elif op == "drive":
             module = drivers.get(request["driver"])
             if module is None:

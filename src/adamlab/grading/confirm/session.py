@@ -23,6 +23,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -255,10 +256,46 @@ class StudentFunction:
 
     def __call__(self, *args, **kwargs):
         answer = self._session.request({"op": "call", "name": self.__name__, "args": list(args), "kwargs": kwargs})
-        for before, after in zip(args, answer["args_after"], strict=False):
+        return self._answered(answer, args, kwargs)
+
+    def rollout_calls(self, *, theta0, state0, grads, uses_t: bool, outputs: int, kwargs) -> Callable:
+        """A stand-in for this function in one rollout of a step function
+        (:func:`adamlab.grading.engine.steps.rollout`): the whole rollout runs in the jail in one request
+        (``rollout`` of :mod:`.jail_server`), and the stand-in answers the rollout's calls in order from what
+        came back, each exactly as a call would have been answered. Past the calls the jail made (where the
+        jail stopped and the rollout did not), it calls the student's function live."""
+        answer = self._session.request(
+            {
+                "op": "rollout",
+                "name": self.__name__,
+                "theta0": theta0,
+                "state0": list(state0),
+                "grads": grads,
+                "uses_t": uses_t,
+                "outputs": outputs,
+                "kwargs": dict(kwargs),
+            }
+        )
+        steps = answer.get("steps") if isinstance(answer, dict) else None
+        if not isinstance(steps, list) or len(steps) > len(grads) or not all(isinstance(s, dict) for s in steps):
+            self._session.kill()
+            raise JailDied("the confirmation run answered outside the protocol (a rollout)")
+        steps = iter(steps)
+
+        def call(*args, **kwargs):
+            step = next(steps, None)
+            if step is None:
+                return self(*args, **kwargs)
+            return self._answered(step, args, kwargs)
+
+        return call
+
+    def _answered(self, answer: dict, args: tuple, kwargs: dict):
+        """What a call with ``args`` and ``kwargs`` returns, given the jail's ``answer`` to it."""
+        for before, after in zip(args, answer.get("args_after", ()), strict=False):
             _copy_back(before, after)
         for key, before in kwargs.items():
-            _copy_back(before, answer["kwargs_after"].get(key))
+            _copy_back(before, answer.get("kwargs_after", {}).get(key))
         if "raised" in answer:
             raise _rebuilt(answer)
         return answer["ok"]
