@@ -304,9 +304,9 @@ def _worker_main(conn, root: str) -> None:
 
 
 # What every worker imports, loaded once by the fork server the workers are forked from (about 4 s of CPU per
-# worker when each imported them itself): nbgrader, the confirmation run, and torch (the confirmation judges of
-# exercises that train compare with torch.optim).
-WORKER_PRELOAD = [__name__, "nbgrader.apps", f"{__package__}.kernel", f"{__package__}.verify", "torch"]
+# worker when each imported them itself): nbgrader, the confirmation run, and torch (the confirmation judges
+# compare with torch.optim, whose first optimizer imports torch._dynamo: 2 s more).
+WORKER_PRELOAD = [__name__, "nbgrader.apps", f"{__package__}.kernel", f"{__package__}.verify", "torch", "torch._dynamo"]
 
 
 class Supervisor:
