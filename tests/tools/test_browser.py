@@ -41,6 +41,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # Less work per page (about 10 % of the crawl's CPU): one local site needs no site isolation, and nothing
+    # here translates, hints or casts.
+    "--disable-extensions",
+    "--disable-dev-shm-usage",
+    "--disable-features=site-per-process,Translate,OptimizationHints,MediaRouter,PaintHolding",
+    "--renderer-process-limit=2",
 ]
 TIMEOUT_MS = 60_000  # per page: 2 shared cores, MathJax typesets a few hundred formulas on the longest chapter
 
