@@ -16,13 +16,13 @@ import numpy as np
 import pytest
 from submissions import SIGNATURE
 
-from adamlab.grading.confirm import jail, sandbox
+from adamlab.grading.confirm import jail, samples, sandbox
 from adamlab.grading.confirm.jail_server import MAX_FRAME, WireError, decode, encode
 from adamlab.grading.confirm.session import JailDied, Session
 from adamlab.grading.confirm.verify import _dynamic_code, _imports
 from adamlab.grading.engine import steps
 from adamlab.grading.engine.steps import cases, diagnostic_cases
-from adamlab.grading.exercises import exercise, probe
+from adamlab.grading.exercises import probe
 from conftest import REPO
 
 needs_jail = pytest.mark.skipif(jail.unavailable() is not None, reason=f"no jail here: {jail.unavailable()}")
@@ -232,7 +232,7 @@ def _rollout_student(body: str) -> str:
 def _rollouts(code: str, batched: bool) -> tuple[list, int]:
     """Each case of the diagnosis and the hidden default suite, rolled out on the jailed ``code``: the outputs or
     the error of each, and the number of requests it took."""
-    spec = next(s for s in exercise("ex05_adam").step_specs if s.name == "adam_step")
+    spec = next(s for s in samples.SAMPLE.step_specs if s.name == samples.GRADE_ID)
     all_cases = [*diagnostic_cases(spec).values(), *cases(spec, "default", np.random.default_rng(5))]
     with Session([code]) as session:
         fn, requests, send = session.proxy("adam_step"), [], session.request
