@@ -257,9 +257,23 @@ def bench_book(root: Path, runs: int, work: Path, report: Report) -> None:
 PYTEST_SUMMARY = re.compile(r"=+ (.*?(?:passed|failed|error).*?) in ([\d.]+)s", re.IGNORECASE)
 
 
+def cpu_yardstick(repeats: int = 5) -> float:
+    """CPU seconds of a fixed pure-Python loop (the median of ``repeats``): how fast this machine runs Python
+    right now. Shared machines of the same kind differ by 2x, and one machine from hour to hour; a time
+    divided by this one, measured in the same run, compares across them."""
+    times = []
+    for _ in range(repeats):
+        start, total = time.process_time(), 0
+        for i in range(10_000_000):
+            total += i
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
 def bench_make_test(root: Path, runs: int, work: Path, report: Report) -> None:
-    times, outcome, pytest_times = [], [], []
+    times, outcome, pytest_times, yardsticks, ratios = [], [], [], [], []
     for i in range(runs):
+        before = cpu_yardstick()
         copy = copy_repo(root, work / f"test-{i}" / "adamlab")
         _say(f"  make test on a fresh copy, run {i + 1}/{runs} ...")
         # -o: never reinstall the shared environment from the copy (that would point `pip install -e` at it).
@@ -268,8 +282,10 @@ def bench_make_test(root: Path, runs: int, work: Path, report: Report) -> None:
         times.append(seconds)
         found = PYTEST_SUMMARY.findall(result.stdout)
         outcome.append(found[-1][0] if found else f"exit {result.returncode}")
+        yardsticks.append((before + cpu_yardstick()) / 2)  # the machine's speed around this run
         if found:
             pytest_times.append(float(found[-1][1]))
+            ratios.append(pytest_times[-1] / yardsticks[-1])
         if result.returncode != 0:
             failed = sorted(set(re.findall(r"^(?:FAILED|ERROR) (\S+)", result.stdout, re.MULTILINE)))
             report.failures.append(
@@ -298,6 +314,25 @@ def bench_make_test(root: Path, runs: int, work: Path, report: Report) -> None:
                 "<= 240",
                 note="issue 11's target; the book build, chromium and lint are outside it",
                 limit=240,
+            )
+        )
+    report.results.append(
+        Result(
+            "test",
+            "yardstick: CPU seconds of a fixed pure-Python loop (10^7 additions), before and after each run",
+            "s",
+            yardsticks,
+            note="the machine's speed during make test: lower is faster",
+        )
+    )
+    if ratios:
+        report.results.append(
+            Result(
+                "test",
+                "pytest alone ÷ yardstick (compares machines, and one machine across hours)",
+                "",
+                ratios,
+                note=f"at this run's speed, the 240 s target is a ratio of {240 / statistics.median(yardsticks):.0f}",
             )
         )
 
