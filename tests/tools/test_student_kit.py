@@ -76,7 +76,9 @@ def student_env(tmp_path_factory) -> StudentEnv:
         "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "student kit",
         "language": "python",
-        "env": {"PYTHONPATH": "", "MPLBACKEND": "Agg"},
+        # As on a student's machine, the kernels write bytecode (the next one then imports IPython without
+        # compiling it), whatever this environment says.
+        "env": {"PYTHONPATH": "", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": ""},
     }
     (kernels / "kit" / "kernel.json").write_text(json.dumps(spec))
     env = StudentEnv(root, python, kernels)
