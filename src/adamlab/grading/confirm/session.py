@@ -258,7 +258,7 @@ class StudentFunction:
         answer = self._session.request({"op": "call", "name": self.__name__, "args": list(args), "kwargs": kwargs})
         return self._answered(answer, args, kwargs)
 
-    def rollout_calls(self, *, theta0, state0, grads, uses_t: bool, outputs: int, kwargs) -> Callable:
+    def rollout_calls(self, *, theta0, state0, grads, uses_t: bool, outputs: int, hp) -> Callable:
         """A stand-in for this function in one rollout of a step function
         (:func:`adamlab.grading.engine.steps.rollout`): the whole rollout runs in the jail in one request
         (``rollout`` of :mod:`.jail_server`), and the stand-in answers the rollout's calls in order from what
@@ -273,7 +273,7 @@ class StudentFunction:
                 "grads": grads,
                 "uses_t": uses_t,
                 "outputs": outputs,
-                "kwargs": dict(kwargs),
+                "kwargs": dict(hp),
             }
         )
         steps = answer.get("steps") if isinstance(answer, dict) else None

@@ -227,7 +227,7 @@ def rollout(spec: StepSpec, fn: Callable, case: Case, *, check_purity: bool = Tr
             grads=np.asarray(case.grads, dtype=np.float64),
             uses_t=spec.uses_t,
             outputs=len(spec.outputs),
-            kwargs=case.hp,
+            hp=case.hp,
         )
     for k, grad in enumerate(case.grads, start=1):
         grad = np.array(grad, dtype=np.float64)
