@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 import tomllib
 
+import kit
 from conftest import REPO, clean_venv, pip_into
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
@@ -67,18 +67,7 @@ def test_torch_is_pinned_the_same_in_pyproject_and_requirements():
 @pytest.mark.slow
 def test_the_wheel_works_in_a_clean_venv_with_numpy_only(tmp_path):
     """Build the wheel (no network: setuptools from requirements.txt), install it with NumPy alone, use it."""
-    source = tmp_path / "source"  # a copy: setuptools writes build/ and *.egg-info/ beside the sources
-    for name in ("pyproject.toml", "README.md"):
-        source.mkdir(exist_ok=True)
-        shutil.copy(REPO / name, source / name)
-    shutil.copytree(REPO / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path / "dist"), str(source)],
-        check=True,
-        capture_output=True,
-        cwd=tmp_path,
-    )
-    wheel = next((tmp_path / "dist").glob("adamlab-*.whl"))
+    wheel = kit.build_wheel(tmp_path / "dist")  # what `make book` serves as the student kit
     env_dir = tmp_path / "clean"
     python = clean_venv(env_dir)
     # NumPy from the index (as a student's `pip install` gets it); adamlab itself from the wheel just built.
