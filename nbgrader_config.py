@@ -24,6 +24,11 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+# A cell that times out is interrupted, and nbgrader then waits `iopub_timeout` (4 s by default) for the
+# kernel to report, or fails the whole notebook: no executed notebook, no feedback. IPython can take seconds
+# to format a traceback through torch's import, far longer on a loaded grading machine: give an
+# interrupted cell as long to report as a cell has to run.
+c.Execute.iopub_timeout = 60
 # Harmless warnings written to stderr by NumPy (e.g. overflow while diverging) must
 # not zero an honest test cell; scores are confirmed outside the kernel anyway.
 c.IgnorePattern.enabled = True

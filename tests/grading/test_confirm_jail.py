@@ -186,6 +186,41 @@ def test_an_infinite_loop_times_out_and_killing_the_parent_ends_only_the_jail():
 
 
 @needs_jail
+@pytest.mark.parametrize("iopub_timeout", ["course", 4])
+def test_a_cell_interrupted_at_its_timeout_has_time_to_report(tmp_path, iopub_timeout):
+    """nbgrader interrupts a cell at its timeout, then waits ``iopub_timeout`` for the kernel to report, or fails
+    the whole notebook (no executed notebook, no feedback). IPython can take longer than nbgrader's 4 s to
+    format a traceback through torch on a loaded machine: the course gives it as long as a cell has to run."""
+    import nbformat
+    from nbclient.exceptions import CellTimeoutError
+    from nbgrader.preprocessors import Execute
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from adamlab.grading.confirm.kernel import JailedKernelManager
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    assert config.Execute.iopub_timeout >= config.Execute.timeout
+    config.Execute.timeout = 1
+    if iopub_timeout != "course":
+        config.Execute.iopub_timeout = iopub_timeout  # nbgrader's default
+    slow_to_report = "import time\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    time.sleep(5)\n    raise\n"
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(slow_to_report), nbformat.v4.new_code_cell("print('the next cell ran')")]
+    )
+    execute = Execute(config=config, kernel_manager_class=JailedKernelManager)
+    if iopub_timeout != "course":
+        with pytest.raises(CellTimeoutError, match="IOPub"):
+            execute.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+        return
+    execute.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    assert [o.get("ename") for o in nb.cells[0].outputs if o.output_type == "error"] == [
+        "KeyboardInterrupt",  # the kernel's own report, which arrived
+        "CellTimeoutError",  # nbgrader's note of the timeout
+    ]
+    assert nb.cells[1].outputs[0].text == "the next cell ran\n"
+
+
+@needs_jail
 def test_a_huge_answer_is_refused_unread():
     with Session(["import numpy as np\ndef probe():\n    return np.zeros(40 * 2**20)\n"]) as session:
         with pytest.raises(JailDied, match="more than"):

@@ -97,10 +97,20 @@ def test_every_submission_is_graded_and_has_feedback(graded_class):
         assert {"correct", "blank"} <= set(grades(root, a)), a
     # nbgrader cannot run a corrupted notebook or one that kills its kernel: no feedback file, but the report says so.
     report = (root / "_grading" / "report.md").read_text()
-    for student in ("tamper_corrupt_file", "tamper_kill_kernel"):
-        assert f"### {student} / {ASSIGNMENT}" in report and "autograde failed" in report
-    for student in students - {"tamper_corrupt_file", "tamper_kill_kernel"}:
-        assert (root / "_grading" / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").exists(), student
+    problems = {
+        r["student"]: r["problems"]
+        for r in json.loads((root / "_grading" / "report.json").read_text())["submissions"]
+        if r["assignment"] == ASSIGNMENT
+    }
+    for student, cause in (("tamper_corrupt_file", "NotJSONError"), ("tamper_kill_kernel", "Kernel died")):
+        assert f"### {student} / {ASSIGNMENT}" in report
+        assert any("autograde failed" in p and cause in p for p in problems[student]), problems[student]
+    without_feedback = {
+        student: problems[student]
+        for student in sorted(students - {"tamper_corrupt_file", "tamper_kill_kernel"})
+        if not (root / "_grading" / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").exists()
+    }
+    assert not without_feedback, without_feedback
     assert "per minute" in output
     with open(root / "_grading" / "grades.csv") as f:
         header = next(csv.reader(f))

@@ -241,13 +241,29 @@ def grade_one(job: dict) -> dict:
         "student": student,
         "assignment": assignment,
         "autograde_ok": bool(result.get("success")),
-        "autograde_error": (result.get("error") or "")[-1500:],
+        "autograde_error": "" if result.get("success") else autograde_failure(result),
         "kernel_scores": kernel_scores,
         "notebook": notebook,
         "cells": [asdict(c) | {"score": c.score} for c in verification.cells],
         "problems": verification.problems,
         "seconds": time.perf_counter() - start,
     }
+
+
+def autograde_failure(result: dict) -> str:
+    """Why ``nbgrader autograde`` failed, in one line: the last exception its log shows (nbgrader's own error
+    only says "Please see the above traceback"), with nbclient's "The message was: ..." when it gives one."""
+    lines = [line.strip() for line in (result.get("log") or "").splitlines()]
+    exceptions = [
+        i
+        for i, line in enumerate(lines)
+        if re.match(r"^[\w.]+(Error|Exception|Interrupt|Exit): ", line) and "NbGraderException" not in line
+    ]
+    if not exceptions:
+        return ((result.get("error") or "").strip().splitlines() or ["no error message"])[-1][:300]
+    i = exceptions[-1]
+    message = lines[i + 1] if i + 1 < len(lines) and lines[i + 1].startswith("The message was:") else ""
+    return f"{lines[i]} {message}".strip()[:300]
 
 
 def feedback_for(job: dict) -> dict:
@@ -408,8 +424,8 @@ def record(root: Path, trusted: TrustedCourse, outcome: dict) -> SubmissionRepor
         seconds=outcome["seconds"],
     )
     if not outcome["autograde_ok"]:
-        last_line = (outcome["autograde_error"].strip().splitlines() or ["no error message"])[-1]
-        report.problems.append(f"nbgrader autograde failed ({last_line}); scores come from the independent check")
+        why = outcome["autograde_error"] or "no error message"
+        report.problems.append(f"nbgrader autograde failed ({why}); scores come from the independent check")
     autograded = root / "_grading" / "autograded" / student / assignment
     shutil.rmtree(autograded, ignore_errors=True)
     if outcome.get("notebook"):
