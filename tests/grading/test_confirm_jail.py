@@ -185,6 +185,7 @@ def test_an_infinite_loop_times_out_and_killing_the_parent_ends_only_the_jail():
     assert os.getpid() > 0  # the grader is still here
 
 
+@pytest.mark.slow  # nbgrader's autograde behaviour (the instructor flow), and it waits out timeouts
 @needs_jail
 @pytest.mark.parametrize("iopub_timeout", ["course", 4])
 def test_a_cell_interrupted_at_its_timeout_has_time_to_report(tmp_path, iopub_timeout):
