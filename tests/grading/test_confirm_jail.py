@@ -185,15 +185,10 @@ def test_an_infinite_loop_times_out_and_killing_the_parent_ends_only_the_jail():
     assert os.getpid() > 0  # the grader is still here
 
 
-@pytest.mark.slow  # nbgrader's autograde behaviour (the instructor flow), and it waits out timeouts
-@needs_jail
-@pytest.mark.parametrize("iopub_timeout", ["course", 4])
-def test_a_cell_interrupted_at_its_timeout_has_time_to_report(tmp_path, iopub_timeout):
-    """nbgrader interrupts a cell at its timeout, then waits ``iopub_timeout`` for the kernel to report, or fails
-    the whole notebook (no executed notebook, no feedback). IPython can take longer than nbgrader's 4 s to
-    format a traceback through torch on a loaded machine: the course gives it as long as a cell has to run."""
+def _autograde_execute(cells: list[str], tmp_path, iopub_timeout="course"):
+    """``cells`` run as nbgrader's autograde runs them: its ``Execute``, the course's configuration with a 1 s cell
+    timeout (``iopub_timeout``: the course's, or this many seconds), the jailed kernel. Returns the notebook."""
     import nbformat
-    from nbclient.exceptions import CellTimeoutError
     from nbgrader.preprocessors import Execute
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -203,22 +198,49 @@ def test_a_cell_interrupted_at_its_timeout_has_time_to_report(tmp_path, iopub_ti
     assert config.Execute.iopub_timeout >= config.Execute.timeout
     config.Execute.timeout = 1
     if iopub_timeout != "course":
-        config.Execute.iopub_timeout = iopub_timeout  # nbgrader's default
-    slow_to_report = "import time\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    time.sleep(5)\n    raise\n"
-    nb = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell(slow_to_report), nbformat.v4.new_code_cell("print('the next cell ran')")]
+        config.Execute.iopub_timeout = iopub_timeout
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    Execute(config=config, kernel_manager_class=JailedKernelManager).preprocess(
+        nb, {"metadata": {"path": str(tmp_path)}}
     )
-    execute = Execute(config=config, kernel_manager_class=JailedKernelManager)
-    if iopub_timeout != "course":
-        with pytest.raises(CellTimeoutError, match="IOPub"):
-            execute.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
-        return
-    execute.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    return nb
+
+
+def _was_interrupted_then_went_on(nb) -> None:
     assert [o.get("ename") for o in nb.cells[0].outputs if o.output_type == "error"] == [
         "KeyboardInterrupt",  # the kernel's own report, which arrived
         "CellTimeoutError",  # nbgrader's note of the timeout
     ]
     assert nb.cells[1].outputs[0].text == "the next cell ran\n"
+
+
+NEXT_CELL = "print('the next cell ran')"
+
+
+@pytest.mark.slow  # nbgrader's autograde behaviour (the instructor flow), and it waits out timeouts
+@needs_jail
+@pytest.mark.parametrize("iopub_timeout", ["course", 4])
+def test_a_cell_interrupted_at_its_timeout_has_time_to_report(tmp_path, iopub_timeout):
+    """nbgrader interrupts a cell at its timeout, then waits ``iopub_timeout`` for the kernel to report, or fails
+    the whole notebook (no executed notebook, no feedback). IPython can take longer than nbgrader's 4 s to
+    format a traceback through torch on a loaded machine: the course gives it as long as a cell has to run."""
+    from nbclient.exceptions import CellTimeoutError
+
+    slow_to_report = "import time\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    time.sleep(5)\n    raise\n"
+    if iopub_timeout != "course":  # nbgrader's default
+        with pytest.raises(CellTimeoutError, match="IOPub"):
+            _autograde_execute([slow_to_report, NEXT_CELL], tmp_path, iopub_timeout)
+        return
+    _was_interrupted_then_went_on(_autograde_execute([slow_to_report, NEXT_CELL], tmp_path))
+
+
+@pytest.mark.slow
+@needs_jail
+def test_a_busy_endless_loop_in_the_kernel_is_interrupted_at_its_timeout(tmp_path):
+    """The jailed kernel takes nbgrader's interrupt as a message (not a signal to bwrap): a loop that never waits
+    is stopped too. (The class's endless-loop submission sleeps in its loop; the confirmation run's deadline on
+    a busy loop is test_an_infinite_loop_times_out_and_killing_the_parent_ends_only_the_jail.)"""
+    _was_interrupted_then_went_on(_autograde_execute(["while True:\n    pass\n", NEXT_CELL], tmp_path))
 
 
 @needs_jail
