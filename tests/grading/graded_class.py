@@ -1,11 +1,11 @@
 """The graded class shared by the instructor-flow and red-team tests: one `make grade` for both (a pytest plugin
 that tests/conftest.py loads).
 
-The class: every exercise's solution and blank release; one wrong solution cell per exercise and two of the
-sample assignment's wrong solutions (the others are confirmed directly, without nbgrader, in test_wrong_cells.py);
-the sample assignment's tampering attempts (submissions.py); and the red team (attacks.py), next to honest
-students. Around the one `make grade`, the grading hashes everything grading must not change and lists the
-processes an attack left.
+The class: every exercise's solution and blank release; one wrong solution cell per exercise (but the torch
+exercise) and two of the sample assignment's wrong solutions; the sample assignment's tampering attempts
+(submissions.py); and the red team (attacks.py) but four of its five torch attackers, next to honest students.
+The submissions left out are confirmed directly, without nbgrader, in test_confirmed_directly.py. Around the one
+`make grade`, the grading hashes everything grading must not change and lists the processes an attack left.
 
 The class takes minutes to grade, mostly waiting for kernels: it is graded in the background, in a process started
 as soon as the tests are collected, while the other tests run; the tests that read it are put last.
@@ -30,7 +30,7 @@ from flow_helpers import ASSIGNMENT, copy_course, make, submit
 from submissions import TAMPERED, WRONG, make_cell_notebook, make_notebook, wrong_cells
 
 import adamlab
-from adamlab.grading.exercises import EXERCISES
+from adamlab.grading.exercises import EXERCISES, exercise
 from conftest import release_once, shared_folder, source_notebook
 
 PACKAGE = Path(adamlab.__file__).resolve().parent
@@ -38,10 +38,12 @@ SITE = Path(next(p for p in sys.path if p.endswith("site-packages")))
 
 
 def one_per_assignment(cells):
-    """The first wrong cell of each assignment (the rest are confirmed directly)."""
+    """The first wrong cell of each assignment confirmed in the NumPy jail (the rest are confirmed directly). The
+    torch exercise's solution and blank release take its path through the class; each of its wrong cells would
+    import torch twice more (kernel and confirmation: about 10 s of CPU)."""
     seen, out = set(), []
     for sub in cells:
-        if sub.assignment not in seen:
+        if sub.assignment not in seen and exercise(sub.assignment).jail_profile != "torch":
             seen.add(sub.assignment)
             out.append(sub)
     return out
@@ -51,6 +53,11 @@ GRADED_WRONG_CELLS = one_per_assignment(wrong_cells())
 # Of the sample assignment's wrong solutions, one that loses most points and one that loses one (a different path
 # through the report and the feedback); the others are confirmed directly, like the other wrong cells.
 GRADED_WRONG = [sub for sub in WRONG if sub.student in ("no_bias_correction", "modifies_inputs")]
+# Of the red team's torch attackers, the first: the others differ from it only in how their adam_step reaches torch,
+# which the confirmation alone decides, and each would import torch in its kernel (about 5 s of CPU). They are
+# confirmed directly in test_confirmed_directly.py.
+TORCH_ATTACKS = [a for a in ATTACKS if a.kind == "torch"]
+GRADED_ATTACKS = [a for a in ATTACKS if a.kind != "torch" or a == TORCH_ATTACKS[0]]
 
 
 def tree_digest(*folders: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
@@ -148,7 +155,7 @@ def grade_the_class(root: Path, fresh_release: Path) -> GradedClass:
     for a in (e.name for e in EXERCISES):  # every assignment: its solution and its blank release
         submit(root, "correct", source_notebook(a).read_text(), a)
         submit(root, "blank", (root / "exercises" / a / f"{a}.ipynb").read_text(), a)
-    for attack in ATTACKS:
+    for attack in GRADED_ATTACKS:
         submit(root, attack.student, make_attack_notebook(attack, release))
     outputs, submitted = str(root / "_grading"), root / "_grading" / "submitted"
     before = tree_digest(root, PACKAGE, SITE, skip=(outputs,)) | tree_digest(submitted)

@@ -1,15 +1,17 @@
-"""The wrong solutions the graded class (test_instructor_flow.py) leaves out, confirmed directly by the jailed
-confirmation run that decides the score, without nbgrader: every wrong solution cell an exercise's test module
-lists but the one per exercise in the class (each loses only the points of its own tests, and the grader names
-its mistake), and the sample assignment's wrong solutions but the two in the class (each gets the score the
-class would give it, and the grader's messages say what its feedback would)."""
+"""The submissions the graded class (graded_class.py) leaves out, confirmed directly by the jailed confirmation run
+that decides the score, without nbgrader: every wrong solution cell an exercise's test module lists but the one
+per exercise in the class (each loses only the points of its own tests, and the grader names its mistake); the
+sample assignment's wrong solutions but the two in the class (each gets the score the class would give it, and
+the grader's messages say what its feedback would); and the red team's torch attackers but the one in the class
+(test_redteam.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from attacks import make_attack_notebook
 from flow_helpers import assert_loses_only_its_tests
-from graded_class import GRADED_WRONG, GRADED_WRONG_CELLS
+from graded_class import GRADED_ATTACKS, GRADED_WRONG, GRADED_WRONG_CELLS, TORCH_ATTACKS
 from submissions import WRONG, make_cell_notebook, make_notebook, mistake_title, wrong_cells
 
 from adamlab.grading.confirm import jail
@@ -46,3 +48,16 @@ def test_every_other_wrong_solution_gets_its_score_and_is_named_when_confirmed(s
     explained = " ".join(c.message for c in result.cells) + " ".join(result.problems)
     for words in sub.feedback_words:
         assert words in explained, f"{sub.student}: {words!r} not in {explained[:500]}"
+
+
+@pytest.mark.parametrize("attack", [a for a in TORCH_ATTACKS if a not in GRADED_ATTACKS], ids=lambda a: a.student)
+def test_each_other_torch_attacker_scores_0_when_confirmed(attack, tmp_path):
+    """Its adam_step is torch.optim.Adam itself: right in the kernel (where torch is), 0 where it is confirmed,
+    because a cell of the student's uses torch or the module system, or because the jail has no torch (the extra
+    cell's ``import torch as T`` fails there, and adam_step finds no ``T``)."""
+    path = tmp_path / f"{ASSIGNMENT}.ipynb"
+    path.write_text(make_attack_notebook(attack, release_notebook(ASSIGNMENT)))
+    result = verify(ASSIGNMENT, attack.student, str(source_notebook(ASSIGNMENT)), str(path), np.random.default_rng(7))
+    assert sum(c.score for c in result.cells) == attack.expected == 0.0, f"{attack.student}: {attack.description}"
+    explained = " ".join(c.message for c in result.cells) + " ".join(result.problems)
+    assert "reference implementation" in explained or "name 'T' is not defined" in explained, explained[:500]

@@ -1,12 +1,12 @@
 """The instructor's flow, end to end, on a temporary copy of the course.
 
-The release (generated once per test session) → a class of submissions (for every exercise of the
-registry: its solution, its blank release and one wrong solution cell; for the sample assignment, two
-wrong solutions and every tampering attempt; the red team of test_redteam.py too: the graded class of
-graded_class.py) → `make grade` → the confirmed scores, the feedback, the report; then an interrupted
-regrade, and `S=` regrades that give the same grades. Every other wrong cell an exercise's test module
-lists, and the sample assignment's other wrong solutions, are confirmed directly in test_wrong_cells.py.
-A new exercise is graded here without any change to this file.
+The release (generated once per test session) → a class of submissions (for every exercise of the registry: its
+solution, its blank release and one wrong solution cell, but for the torch exercise; for the sample assignment,
+two wrong solutions and every tampering attempt; the red team of test_redteam.py too: the graded class of
+graded_class.py) → `make grade` → the confirmed scores, the feedback, the report; then an interrupted regrade, and
+`S=` regrades that give the same grades. Every other wrong cell an exercise's test module lists, the sample
+assignment's other wrong solutions and four of the red team's five torch attackers are confirmed directly in
+test_confirmed_directly.py. A new exercise is graded here without any change to this file.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ import subprocess
 import time
 
 import pytest
-from attacks import ATTACKS
 from flow_helpers import ALL_ASSIGNMENTS, ASSIGNMENT, assert_loses_only_its_tests, autograded_points, grades, make
-from graded_class import GRADED_WRONG, GRADED_WRONG_CELLS
+from graded_class import GRADED_ATTACKS, GRADED_WRONG, GRADED_WRONG_CELLS
 from submissions import TAMPERED, mistake_title
 
 from adamlab.grading.confirm import jail
@@ -87,7 +86,7 @@ def test_tampering_gains_nothing_and_is_reported(graded_class, sub):
 
 def test_every_submission_is_graded_and_has_feedback(graded_class):
     root, output = graded_class.root, graded_class.output
-    students = {"correct", "blank", *(s.student for s in GRADED_WRONG + TAMPERED + ATTACKS)}
+    students = {"correct", "blank", *(s.student for s in GRADED_WRONG + TAMPERED + GRADED_ATTACKS)}
     # nbgrader's export lists every student for every assignment, a missing submission as 0.
     assert students <= set(grades(root))
     assert all(score == 0 for student, score in grades(root).items() if student not in students)

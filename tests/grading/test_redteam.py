@@ -7,14 +7,17 @@ five ways of importing torch, and telling the two runs apart. Asserted: each att
 ``adam_step`` earns (0 for a stub), every honest student keeps full marks, no file outside the grader's
 outputs changes (the tree is hashed before and after: the course, adamlab's sources and the top of the
 venv's ``site-packages``), no process an attack started outlives `make grade`, and the whole class is graded.
-The class is graded once, with the instructor-flow tests' (graded_class.py).
+The class is graded once, with the instructor-flow tests' (graded_class.py). Four of the five torch attackers
+are confirmed directly (test_confirmed_directly.py): each differs from the one in the class only in how its
+``adam_step`` reaches torch, which the kernel lets it do and the confirmation alone judges.
 """
 
 from __future__ import annotations
 
 import pytest
-from attacks import ATTACKS, HONEST
+from attacks import HONEST
 from flow_helpers import grades
+from graded_class import GRADED_ATTACKS
 
 from adamlab.grading.confirm import jail
 
@@ -24,7 +27,7 @@ pytestmark = [
 ]
 
 
-@pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.student)
+@pytest.mark.parametrize("attack", GRADED_ATTACKS, ids=lambda a: a.student)
 def test_each_student_scores_what_their_own_code_earns(graded_class, attack):
     assert grades(graded_class.root)[attack.student] == attack.expected, f"{attack.student}: {attack.description}"
 
@@ -47,5 +50,5 @@ def test_no_process_outlives_make_grade(graded_class):
 
 def test_the_whole_class_is_graded(graded_class):
     root, output = graded_class.root, graded_class.output
-    assert {a.student for a in ATTACKS} <= set(grades(root))
+    assert {a.student for a in GRADED_ATTACKS} <= set(grades(root))
     assert "Graded " in output and "per minute" in output
