@@ -1,9 +1,9 @@
 """The submissions the graded class (graded_class.py) leaves out, confirmed directly by the jailed confirmation run
-that decides the score, without nbgrader: every wrong solution cell an exercise's test module lists but the one
-per exercise in the class (each loses only the points of its own tests, and the grader names its mistake); the
-sample assignment's wrong solutions but the two in the class (each gets the score the class would give it, and
-the grader's messages say what its feedback would); and the red team's torch attackers but the one in the class
-(test_redteam.py)."""
+that decides the score, without nbgrader: every wrong solution cell an exercise's test module lists but those in
+the class (one per exercise, none of the torch exercise's; each loses only the points of its own tests, and the
+grader names its mistake); the sample assignment's wrong solutions but the two in the class (each gets the score
+the class would give it, and the grader's messages say what its feedback would); and the red team's torch
+attackers but the one in the class (test_redteam.py)."""
 
 from __future__ import annotations
 
