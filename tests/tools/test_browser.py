@@ -142,8 +142,15 @@ class OfflineBrowser:
         page.on("request", self._record_if_not_local)
         page.on("console", lambda m: m.type == "error" and self.visit.console_errors.append(f"{m.text} @ {m.location}"))
         page.on("pageerror", lambda e: self.visit.page_errors.append(str(e)))
-        page.on("requestfailed", lambda r: self.visit.failed.append(f"{r.url}: {r.failure}"))
+        page.on("requestfailed", self._record_failure)
         page.on("response", lambda r: r.status >= 400 and self.visit.failed.append(f"{r.url}: HTTP {r.status}"))
+
+    def _record_failure(self, request):
+        """A request the server or the network failed. Not one the browser gave up because the page moved on
+        (``net::ERR_ABORTED``: index.html's redirect leaves while the tab still fetches the favicon): a file the
+        server lacks answers 404, which the ``response`` handler records."""
+        if request.failure != "net::ERR_ABORTED":
+            self.visit.failed.append(f"{request.url}: {request.failure}")
 
     def _record_if_not_local(self, request):
         if urlsplit(request.url).scheme in ("http", "https", "ws", "wss") and not request.url.startswith(self.site):
@@ -390,6 +397,13 @@ def test_a_request_to_another_host_fails_and_is_recorded(browser):
     assert outcome == "failed"
     assert "http://192.0.2.1/adamlab-offline-probe" in browser.blocked
     browser.blocked.remove("http://192.0.2.1/adamlab-offline-probe")  # not one of the book's own requests
+
+
+def test_a_missing_local_file_is_recorded(browser):
+    """What the crawl relies on: a file the site lacks is a failed local request of the page that asked for it."""
+    page, visit = browser.open("genindex.html")
+    assert page.evaluate("async () => (await fetch('_static/adamlab-missing.png')).status") == 404
+    assert any("adamlab-missing.png: HTTP 404" in f for f in visit.failed), visit.failed
 
 
 def test_each_page_starts_with_empty_storage(browser):
