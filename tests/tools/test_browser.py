@@ -124,6 +124,11 @@ class Download:
     saved: bytes  # what the reader's click saved
 
 
+def leaves(site: str, url: str) -> bool:
+    """Whether a request for ``url`` goes to another host than the local ``site`` (data: and blob: URLs stay)."""
+    return urlsplit(url).scheme in ("http", "https", "ws", "wss") and not url.startswith(site)
+
+
 class OfflineBrowser:
     """Headless Chromium that may only talk to the local server (:data:`CHROMIUM_ARGS`). It reads the pages in one
     tab, one after the other, as a reader goes through the book: the theme's files and MathJax then come from its
@@ -153,7 +158,7 @@ class OfflineBrowser:
             self.visit.failed.append(f"{request.url}: {request.failure}")
 
     def _record_if_not_local(self, request):
-        if urlsplit(request.url).scheme in ("http", "https", "ws", "wss") and not request.url.startswith(self.site):
+        if leaves(self.site, request.url):
             self.blocked.append(request.url)
 
     def open(self, rel: str):

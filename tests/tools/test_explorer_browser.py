@@ -44,7 +44,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def page():
-    from test_browser import CHROMIUM_ARGS, _QuietHandler
+    from test_browser import CHROMIUM_ARGS, _QuietHandler, leaves
 
     try:
         from playwright import sync_api
@@ -58,16 +58,13 @@ def page():
     site = f"http://127.0.0.1:{server.server_address[1]}/"
     problems: dict[str, list[str]] = {"console": [], "exceptions": [], "blocked": [], "failed": []}
 
-    def record_if_not_local(request):  # CHROMIUM_ARGS send every other host to a proxy that is not there
-        if request.url.startswith(("http", "ws")) and not request.url.startswith(site):
-            problems["blocked"].append(request.url)
-
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 1000}, service_workers="block")
         context.set_default_timeout(60_000)
         pg = context.new_page()
-        pg.on("request", record_if_not_local)
+        # CHROMIUM_ARGS send every other host to a proxy that is not there; the attempts are recorded
+        pg.on("request", lambda r: leaves(site, r.url) and problems["blocked"].append(r.url))
         pg.on("console", lambda m: m.type == "error" and problems["console"].append(m.text))
         pg.on("pageerror", lambda e: problems["exceptions"].append(str(e)))
         pg.on("requestfailed", lambda r: problems["failed"].append(f"{r.url}: {r.failure}"))
